@@ -80,12 +80,13 @@ type Page struct {
 
 // ModelFilter selects models; every set field must hold.
 type ModelFilter struct {
-	Vendor     string // compared as a Key
-	DeviceType string
-	Program    string // has a certification in this programme
-	Status     Status // has a certification currently in this status
-	Text       string // free text over ref, vendor, name, model number, aliases
-	PublicOnly bool   // only models with a public certification, and only those certifications
+	Vendor      string // compared as a Key
+	ModelNumber string // compared as a Key with the model key
+	DeviceType  string
+	Program     string // has a certification in this programme
+	Status      Status // has a certification currently in this status
+	Text        string // free text over ref, vendor, name, model number, aliases
+	PublicOnly  bool   // only models with a public certification, and only those certifications
 	Page
 }
 

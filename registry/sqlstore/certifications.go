@@ -15,26 +15,12 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func (s *Store) ListCertifications(ctx context.Context, f registry.CertificationFilter) (registry.CertificationPage, error) {
 	page := registry.CertificationPage{Certifications: []registry.CertificationEntry{}}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx.Table("certifications").
-			Joins("JOIN models ON models.id = certifications.model_id").
-			Joins("JOIN programs ON programs.id = certifications.program_id")
-		if f.Program != "" {
-			q = q.Where("programs.code = ?", f.Program)
-		}
-		if f.Status != "" {
-			q = q.Where("certifications.status = ?", string(f.Status))
-		}
-		if f.Vendor != "" {
-			q = q.Where("models.vendor_key = ?", registry.Key(f.Vendor))
-		}
-		if f.PublicOnly {
-			q = q.Where("certifications.public = ?", true)
-		}
-		if err := q.Count(&page.Total).Error; err != nil {
+		// A gorm chain keeps state after Count, so each query builds its own.
+		if err := filterCertifications(tx, f).Count(&page.Total).Error; err != nil {
 			return err
 		}
 		var rows []certificationRow
-		err := q.Select("certifications.*").
+		err := filterCertifications(tx, f).Select("certifications.*").
 			Order("programs.code, certifications.certificate_id").
 			Limit(f.Limit).Offset(f.Offset).Find(&rows).Error
 		if err != nil {
@@ -48,6 +34,25 @@ func (s *Store) ListCertifications(ctx context.Context, f registry.Certification
 
 // certificationEntries completes certification rows with their history,
 // programme code and model, in three more queries whatever their number.
+func filterCertifications(tx *gorm.DB, f registry.CertificationFilter) *gorm.DB {
+	q := tx.Model(&certificationRow{}).
+		Joins("JOIN models ON models.id = certifications.model_id").
+		Joins("JOIN programs ON programs.id = certifications.program_id")
+	if f.Program != "" {
+		q = q.Where("programs.code = ?", f.Program)
+	}
+	if f.Status != "" {
+		q = q.Where("certifications.status = ?", string(f.Status))
+	}
+	if f.Vendor != "" {
+		q = q.Where("models.vendor_key = ?", registry.Key(f.Vendor))
+	}
+	if f.PublicOnly {
+		q = q.Where("certifications.public = ?", true)
+	}
+	return q
+}
+
 func certificationEntries(tx *gorm.DB, rows []certificationRow) ([]registry.CertificationEntry, error) {
 	programs, err := loadProgramCodes(tx)
 	if err != nil {

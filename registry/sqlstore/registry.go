@@ -137,12 +137,12 @@ func (s *Store) writeProgram(ctx context.Context, p *registry.Program, mode writ
 func (s *Store) ListModels(ctx context.Context, f registry.ModelFilter) (registry.ModelPage, error) {
 	page := registry.ModelPage{Models: []registry.Model{}}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := filterModels(tx.Model(&modelRow{}), f)
-		if err := q.Count(&page.Total).Error; err != nil {
+		// A gorm chain keeps state after Count, so each query builds its own.
+		if err := filterModels(tx.Model(&modelRow{}), f).Count(&page.Total).Error; err != nil {
 			return err
 		}
 		var rows []modelRow
-		if err := q.Order("ref").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error; err != nil {
+		if err := filterModels(tx.Model(&modelRow{}), f).Order("ref").Limit(f.Limit).Offset(f.Offset).Find(&rows).Error; err != nil {
 			return err
 		}
 		models, err := completeModels(tx, rows, f.PublicOnly)
@@ -157,6 +157,9 @@ func (s *Store) ListModels(ctx context.Context, f registry.ModelFilter) (registr
 func filterModels(q *gorm.DB, f registry.ModelFilter) *gorm.DB {
 	if f.Vendor != "" {
 		q = q.Where("vendor_key = ?", registry.Key(f.Vendor))
+	}
+	if f.ModelNumber != "" {
+		q = q.Where("model_key = ?", registry.Key(f.ModelNumber))
 	}
 	if f.DeviceType != "" {
 		q = q.Where("device_type = ?", registry.Key(f.DeviceType))

@@ -195,6 +195,8 @@ func TestListModelsFilters(t *testing.T) {
 			{"programme", registry.ModelFilter{Program: "JC-STAR"}, "bravo-br100 delta-nas-2"},
 			{"status", registry.ModelFilter{Status: registry.StatusRevoked}, "carol-cam-7"},
 			{"public only", registry.ModelFilter{PublicOnly: true}, "acme-r100-v2 carol-cam-7 delta-nas-2"},
+			{"vendor and public only", registry.ModelFilter{Vendor: "acme", PublicOnly: true}, "acme-r100-v2"},
+			{"programme and public only", registry.ModelFilter{Program: "JC-STAR", PublicOnly: true}, "delta-nas-2"},
 			{"page", registry.ModelFilter{Page: registry.Page{Limit: 2, Offset: 1}}, "bravo-br100 carol-cam-7"},
 		}
 		for _, tt := range tests {
