@@ -22,8 +22,13 @@
   const SPEC_URL = '/openapi.json';
 
   // Deeper than this, nested schemas are summarised instead of expanded.
-  // Real payloads rarely nest further, and without a bound a large generated
-  // document could blow up the page.
+  // Depth counts levels of object fields (a field whose value has fields of
+  // its own is one level down); array items, map values and oneOf/allOf
+  // variants stay at the level of the field holding them, since they add
+  // no field level. Real payloads rarely nest further, and without a bound
+  // a large generated document could blow up the page.
+  // (Termination never depends on this bound: JSON is finite, so endless
+  // nesting can only come through $ref, which the cycle check stops.)
   const MAX_DEPTH = 6;
 
   // Display order of operations within one path: reads first, then writes,
@@ -88,7 +93,7 @@
   // appears twice, so ids are made unique with a counter.
   const usedIds = new Map();
   function sanitise(s) {
-    return String(s).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+    return String(s).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
   }
   function uniqueId(prefix, raw) {
     const base = prefix + (sanitise(raw) || 'x');
@@ -263,6 +268,9 @@
 
     const types = typesOf(s);
     if (!types.length) {
+      // Inside another label a named composition is best known by its name;
+      // its variants are listed where the schema itself is expanded.
+      if (d.name && depth > 0) return d.name;
       for (const [key, joiner] of [['oneOf', ' | '], ['anyOf', ' | '], ['allOf', ' & ']]) {
         if (Array.isArray(s[key]) && s[key].length) {
           const inner = s[key].map((x) => typeLabel(x, depth + 1)).join(joiner);
@@ -276,6 +284,12 @@
         return 'array of ' + (s.items === undefined ? 'any' : typeLabel(s.items, depth + 1));
       }
       if (t === 'object' && d.name) return d.name;
+      // An object with no fixed fields but typed values is a map, e.g.
+      // labels: {"team": "pki"}; say so instead of a bare "object".
+      if (t === 'object' && isObj(s.additionalProperties) &&
+          !(isObj(s.properties) && Object.keys(s.properties).length)) {
+        return 'map of ' + typeLabel(s.additionalProperties, depth + 1);
+      }
       if (t !== 'null' && d.name) return d.name + ' (' + t + ')';
       return t;
     }).join(' | ');
@@ -350,7 +364,13 @@
   function isStructured(s, hops) {
     if (!isObj(s) || hops > MAX_DEPTH) return false;
     if (isObj(s.properties) && Object.keys(s.properties).length) return true;
-    if (s.additionalProperties === false || isObj(s.additionalProperties)) return true;
+    if (s.additionalProperties === false) return true;
+    // A map of plain values is fully described by its label ("map of
+    // string"); only maps of structured values need a nested table.
+    if (isObj(s.additionalProperties)) {
+      const d = deref(s.additionalProperties);
+      if (!d.error && isStructured(d.value, hops + 1)) return true;
+    }
     for (const key of ['oneOf', 'anyOf', 'allOf']) {
       if (Array.isArray(s[key]) && s[key].length) return true;
     }
@@ -396,14 +416,15 @@
       const p = note('map', 'Other fields: any name, each ');
       p.appendChild(h('code', null, typeLabel(s.additionalProperties)));
       box.appendChild(p);
-      const sub = schemaStructure(s.additionalProperties, depth + 1, inner);
+      const sub = schemaStructure(s.additionalProperties, depth, inner);
       if (sub) box.appendChild(nested(sub));
     }
     if (isObj(s.items)) {
-      const sub = schemaStructure(s.items, depth + 1, inner);
+      const sub = schemaStructure(s.items, depth, inner);
       if (sub) {
         const p = note('items', 'Each item is ');
-        p.appendChild(h('code', null, typeLabel(s.items)));
+        // Depth 1: name a named item schema; its variants follow below.
+        p.appendChild(h('code', null, typeLabel(s.items, 1)));
         add(box, p, nested(sub));
       }
     }
@@ -423,7 +444,7 @@
         if (isObj(vd.value) && typeof vd.value.description === 'string') {
           li.appendChild(renderText(vd.value.description, 'description'));
         }
-        add(li, renderConstraints(constraintsOf(vd.value)), schemaStructure(variant, depth + 1, inner));
+        add(li, renderConstraints(constraintsOf(vd.value)), schemaStructure(variant, depth, inner));
         ol.appendChild(li);
       }
       box.appendChild(ol);
@@ -458,7 +479,8 @@
 
       // Nested structure goes on its own full-width row: inside a cell it
       // would be squeezed into a fifth of the table.
-      const sub = schemaStructure(prop, depth + 1, stack);
+      // A broken $ref is already flagged in the description cell.
+      const sub = d.error ? null : schemaStructure(prop, depth + 1, stack);
       if (sub) {
         const row = h('tr', 'nested-row');
         const cell = h('td');
@@ -888,18 +910,25 @@
     apply();
   }
 
-  function showError(message, detail) {
+  // offerRaw: whether pointing at the raw document can help, i.e. it was
+  // fetched but could not be used. After a failed fetch it cannot.
+  function showError(message, detail, offerRaw) {
     const status = document.getElementById('apidocs-status');
     status.className = 'apidocs-error';
     status.setAttribute('role', 'alert');
     status.textContent = '';
     add(status, h('strong', null, 'The API description could not be shown. '), message);
     if (detail) add(status, h('br'), h('span', 'error-detail', detail));
-    add(status, h('br'), 'The raw document may still be readable at ');
-    const a = h('a', null, SPEC_URL);
-    a.setAttribute('href', SPEC_URL);
-    add(status, a, '.');
+    if (offerRaw) {
+      add(status, h('br'), 'The raw document may still be readable at ');
+      const a = h('a', null, SPEC_URL);
+      a.setAttribute('href', SPEC_URL);
+      add(status, a, '.');
+    }
     status.hidden = false;
+    // With nothing rendered there is nothing to filter.
+    const search = document.querySelector('.apidocs-search');
+    if (search) search.hidden = true;
   }
 
   // The content arrives after the browser has tried to scroll to the URL's
@@ -917,28 +946,28 @@
     try {
       res = await fetch(SPEC_URL, { headers: { Accept: 'application/json' }, cache: 'no-cache' });
     } catch (e) {
-      showError('The request for ' + SPEC_URL + ' failed; is the server running and reachable?', String(e && e.message || e));
+      showError('The request for ' + SPEC_URL + ' failed; is the server running and reachable?', String(e && e.message || e), false);
       return;
     }
     if (!res.ok) {
-      showError('The server answered ' + SPEC_URL + ' with HTTP ' + res.status + (res.statusText ? ' ' + res.statusText : '') + '.');
+      showError('The server answered ' + SPEC_URL + ' with HTTP ' + res.status + (res.statusText ? ' ' + res.statusText : '') + '.', '', false);
       return;
     }
     let text;
     try {
       text = await res.text();
     } catch (e) {
-      showError('Reading the response from ' + SPEC_URL + ' failed.', String(e && e.message || e));
+      showError('Reading the response from ' + SPEC_URL + ' failed.', String(e && e.message || e), false);
       return;
     }
     try {
       spec = JSON.parse(text);
     } catch (e) {
-      showError(SPEC_URL + ' is not valid JSON.', String(e && e.message || e));
+      showError(SPEC_URL + ' is not valid JSON.', String(e && e.message || e), true);
       return;
     }
     if (!isObj(spec) || (typeof spec.openapi !== 'string' && typeof spec.swagger !== 'string')) {
-      showError(SPEC_URL + ' is JSON, but not an OpenAPI document (it has no "openapi" field).');
+      showError(SPEC_URL + ' is JSON, but not an OpenAPI document (it has no "openapi" field).', '', true);
       return;
     }
     try {
@@ -949,7 +978,7 @@
     } catch (e) {
       // A document shaped in a way this renderer does not expect must still
       // leave the reader with a message rather than a half-empty page.
-      showError('Rendering the document failed.', String(e && e.message || e));
+      showError('Rendering the document failed.', String(e && e.message || e), true);
     }
   }
 
