@@ -199,3 +199,52 @@ func TestDemo(t *testing.T) {
 		t.Fatal("the demo touched the default database")
 	}
 }
+
+// A CSV list in CP932 imports, the same list in UTF-8 with BOM changes
+// nothing, and a row whose vendor and full-width model number match a
+// registered model attaches to it instead of creating a duplicate.
+func TestRegistryImportCSV(t *testing.T) {
+	const lists = "../../registry/csvlist/testdata/"
+	db := sqlstoretest.DSN(t, "sqlite")
+	mustRun(t, "--db", db, "registry", "import", fixture)
+	type summary struct {
+		Models         struct{ Created, Updated, Unchanged int } `json:"models"`
+		Certifications struct{ Created int }                     `json:"certifications"`
+	}
+	importCSV := func(file, mapping string) summary {
+		t.Helper()
+		var s summary
+		out := mustRun(t, "--db", db, "--json", "registry", "import", file, "--map", mapping)
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		return s
+	}
+	first := importCSV(lists+"jcstar-cp932.csv", lists+"jcstar.map.json")
+	if first.Models.Created == 0 || first.Certifications.Created == 0 {
+		t.Fatalf("CP932 list: %+v", first)
+	}
+	again := importCSV(lists+"jcstar-utf8bom.csv", lists+"jcstar.map.json")
+	if again.Models.Created+again.Models.Updated != 0 || again.Models.Unchanged != first.Models.Created {
+		t.Fatalf("the same list in UTF-8 with BOM: %+v after %+v", again, first)
+	}
+
+	dir := t.TempDir()
+	list := filepath.Join(dir, "list.csv")
+	mapping := filepath.Join(dir, "map.json")
+	os.WriteFile(list, []byte("Vendor,Model,Certificate,Issued\nACME,Ｒ１００－ＪＰ,JCS-1-777777,2026-01-05\n"), 0o644)
+	os.WriteFile(mapping, []byte(`{"program":"JC-STAR","columns":{"vendor":"Vendor","model_number":"Model","certificate_id":"Certificate","issued":"Issued"},"defaults":{"status":"valid"}}`), 0o644)
+	attached := importCSV(list, mapping)
+	if attached.Models.Created != 0 || attached.Models.Updated != 1 || attached.Certifications.Created != 1 {
+		t.Fatalf("full-width model number of a registered model: %+v", attached)
+	}
+	out := mustRun(t, "--db", db, "registry", "export")
+	if !strings.Contains(out, `"certificate_id": "JCS-1-777777"`) {
+		t.Fatal("the certificate is not in the export")
+	}
+	if !strings.Contains(out, `"vendor": "Acme",
+      "name": "R100",
+      "model_number": "R100-JP",`) {
+		t.Fatalf("the list renamed the registered model:\n%.600s", out)
+	}
+}
