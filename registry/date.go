@@ -1,11 +1,14 @@
 package registry
 
 import (
+	"bytes"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // dateLayout is the only text form of a Date: certificates are issued and
@@ -71,7 +74,7 @@ func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 func (d *Date) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a date must be a string of the form YYYY-MM-DD")
+		return jsonTypeError(b, reflect.TypeFor[Date]())
 	}
 	if s == "" {
 		*d = Date{}
@@ -79,10 +82,40 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	v, err := ParseDate(s)
 	if err != nil {
-		return err
+		return jsonTypeError(b, reflect.TypeFor[Date]())
 	}
 	*d = v
 	return nil
+}
+
+// jsonTypeError reports a JSON value that is not what type t reads. It is
+// a *json.UnmarshalTypeError because encoding/json adds the path of the
+// field to errors of that type only, and a registry file's errors must name
+// the field; describeJSONError says what t expects.
+func jsonTypeError(b []byte, t reflect.Type) error {
+	b = bytes.TrimSpace(b)
+	const maxShown = 40
+	if len(b) > maxShown {
+		n := maxShown
+		for n > 0 && !utf8.RuneStart(b[n]) {
+			n--
+		}
+		b = append(b[:n:n], "..."...)
+	}
+	value := "number " + string(b)
+	if len(b) > 0 {
+		switch b[0] {
+		case '"':
+			value = "string " + string(b)
+		case '{':
+			value = "object"
+		case '[':
+			value = "array"
+		case 't', 'f':
+			value = "bool"
+		}
+	}
+	return &json.UnmarshalTypeError{Value: value, Type: t}
 }
 
 // Value stores the date as text, the same on SQLite and PostgreSQL.
@@ -159,7 +192,9 @@ func (p PartialDate) String() string {
 	case 2:
 		return p.Date.t.Format("2006-01")
 	case 3:
-		return p.Date.String()
+		// Not p.Date.String(): 0001-01-01 is time.Time's zero value, which
+		// Date prints as unset, and a set partial date must print as read.
+		return p.Date.t.Format(dateLayout)
 	}
 	return ""
 }
@@ -171,11 +206,11 @@ func (p PartialDate) MarshalJSON() ([]byte, error) { return json.Marshal(p.Strin
 func (p *PartialDate) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a date must be a string of the form YYYY, YYYY-MM or YYYY-MM-DD")
+		return jsonTypeError(b, reflect.TypeFor[PartialDate]())
 	}
 	v, err := ParsePartialDate(s)
 	if err != nil {
-		return err
+		return jsonTypeError(b, reflect.TypeFor[PartialDate]())
 	}
 	*p = v
 	return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -26,16 +27,24 @@ const maxDocumentBytes = 256 << 20
 // and trailing data are errors that name the record (index and ref) and the
 // field. It does not validate; call Validate.
 func DecodeDocument(r io.Reader) (*Document, error) {
+	return decodeDocument(r, maxDocumentBytes)
+}
+
+// decodeDocument is DecodeDocument with a size limit in bytes.
+func decodeDocument(r io.Reader, limit int64) (*Document, error) {
 	var top struct {
 		Programs []json.RawMessage `json:"programs"`
 		Models   []json.RawMessage `json:"models"`
 	}
-	lr := &io.LimitedReader{R: r, N: maxDocumentBytes + 1}
-	if err := strictDecode(lr, &top); err != nil {
-		return nil, &Error{Code: EINVALID, Message: describeJSONError(err)}
-	}
+	lr := &io.LimitedReader{R: r, N: limit + 1}
+	err := strictDecode(lr, &top)
+	// The size comes first: a file over the limit is cut off, and its
+	// JSON error ("ends before it is complete") would mislead.
 	if lr.N <= 0 {
-		return nil, Errorf(EINVALID, "the file is larger than %d MiB", maxDocumentBytes>>20)
+		return nil, Errorf(EINVALID, "the file is larger than %s", sizeText(limit))
+	}
+	if err != nil {
+		return nil, &Error{Code: EINVALID, Message: describeJSONError(err)}
 	}
 	doc := &Document{
 		Programs: make([]Program, len(top.Programs)),
@@ -79,6 +88,22 @@ func recordName(list string, i int, keyName string, raw json.RawMessage) string 
 	return name
 }
 
+// sizeText writes a byte count in MiB when it is whole MiB.
+func sizeText(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// expectedForms says in words what the registry's own JSON types read; the
+// Go type name would mean nothing to the person fixing the file.
+var expectedForms = map[reflect.Type]string{
+	reflect.TypeFor[Date]():          "a date of the form YYYY-MM-DD",
+	reflect.TypeFor[PartialDate]():   "a date of the form YYYY, YYYY-MM or YYYY-MM-DD",
+	reflect.TypeFor[FirmwareScope](): "a list of versions or an object with scheme, versions and ranges",
+}
+
 // describeJSONError turns encoding/json's errors into sentences that name the
 // field and, for syntax errors, the byte offset.
 func describeJSONError(err error) string {
@@ -88,10 +113,14 @@ func describeJSONError(err error) string {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn)
 	case errors.As(err, &typ):
-		if typ.Field != "" {
-			return fmt.Sprintf("field %s: expected %s, found a JSON %s", typ.Field, typ.Type, typ.Value)
+		want := typ.Type.String()
+		if form, ok := expectedForms[typ.Type]; ok {
+			want = form
 		}
-		return fmt.Sprintf("expected %s, found a JSON %s", typ.Type, typ.Value)
+		if typ.Field != "" {
+			return fmt.Sprintf("field %s: expected %s, found a JSON %s", typ.Field, want, typ.Value)
+		}
+		return fmt.Sprintf("expected %s, found a JSON %s", want, typ.Value)
 	case errors.Is(err, io.EOF):
 		return "the file is empty"
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -3,7 +3,9 @@ package registry
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -54,11 +56,20 @@ func (f *FirmwareScope) UnmarshalJSON(b []byte) error {
 		*f = FirmwareScope{}
 		return json.Unmarshal(b, &f.Versions)
 	}
+	if len(b) > 0 && b[0] != '{' && b[0] != 'n' {
+		return jsonTypeError(b, reflect.TypeFor[FirmwareScope]())
+	}
 	type plain FirmwareScope
 	var p plain
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
+		// A type error goes up unwrapped: encoding/json then prefixes its
+		// field with the path to this scope ("certifications.firmware").
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			return typ
+		}
 		return fmt.Errorf("firmware: %w", err)
 	}
 	*f = FirmwareScope(p)
@@ -179,10 +190,17 @@ func parseDotted(s string) (tuple, bool) {
 	return tuple{nums: numbers(m[1], ".")}, true
 }
 
+// netgearParts is the most components the firmware part of a Netgear
+// version may have (netgearRE allows ten).
+const netgearParts = 10
+
 var netgearRE = regexp.MustCompile(`^[vV]?(\d{1,9}(?:\.\d{1,9}){0,9})(?:_(\d{1,9}(?:\.\d{1,9}){0,9}))?$`)
 
 // parseNetgear reads "V1.0.0.54_1.0.2": the firmware version, then the
-// optional build of its user interface, ordered as one tuple.
+// optional build of its user interface, ordered as one tuple. The firmware
+// part is padded to a fixed width first, so that the build is only ever
+// compared with a build: otherwise "V1.1_1.0.5" would put the build's 1
+// where "V1.1.0.2" has its third firmware component.
 func parseNetgear(s string) (tuple, bool) {
 	m := netgearRE.FindStringSubmatch(s)
 	if m == nil {
@@ -190,6 +208,7 @@ func parseNetgear(s string) (tuple, bool) {
 	}
 	nums := numbers(m[1], ".")
 	if m[2] != "" {
+		nums = append(nums, make([]int, netgearParts-len(nums))...)
 		nums = append(nums, numbers(m[2], ".")...)
 	}
 	return tuple{nums: nums}, true

@@ -26,6 +26,9 @@ func Merge(old *Model, in Model, today Date, by string) Model {
 	if old != nil {
 		for _, c := range old.Certifications {
 			if !seen[c.Program+"\x00"+c.CertificateID] {
+				// A copy of the history: Normalize sorts it in place, and
+				// old is the caller's.
+				c.History = append([]StatusChange(nil), c.History...)
 				out.Certifications = append(out.Certifications, c)
 			}
 		}
@@ -98,15 +101,16 @@ func containsChange(h []StatusChange, e StatusChange) bool {
 
 // impliedChange is the history entry for a status given without one. For a
 // new certification the effective date is what the record itself implies
-// (issued for valid, expires for expired); otherwise it is today, the only
-// date known, and the reason says so.
+// (issued for valid, the day after expires for expired: expires is the last
+// day of validity, as in StatusOn); otherwise it is today, the only date
+// known, and the reason says so.
 func impliedChange(c *Certification, today Date, by string) StatusChange {
 	e := StatusChange{Status: c.Status, Effective: today, Recorded: today, By: by}
 	switch {
 	case len(c.History) == 0 && c.Status == StatusValid:
 		e.Effective, e.Reason = c.Issued, "registered"
 	case len(c.History) == 0 && c.Status == StatusExpired && !c.Expires.IsZero():
-		e.Effective, e.Reason = c.Expires, "registered as expired"
+		e.Effective, e.Reason = Date{c.Expires.t.AddDate(0, 0, 1)}, "registered as expired"
 	case len(c.History) == 0:
 		e.Reason = "registered as " + string(c.Status) + "; effective date unknown, date of entry used"
 	default:
