@@ -165,6 +165,7 @@ func (d *Document) Validate(known func(code string) bool) error {
 		codes[p.Code] = true
 	}
 	refs := map[string]int{}
+	certs := map[string]int{} // programme + certificate id -> model index
 	for i := range d.Models {
 		m := &d.Models[i]
 		rec := fmt.Sprintf("models[%d] (ref %s)", i, m.Ref)
@@ -180,6 +181,14 @@ func (d *Document) Validate(known func(code string) bool) error {
 				return &Error{Code: EINVALID, Record: rec, Field: fmt.Sprintf("certifications[%d].program", k),
 					Message: fmt.Sprintf("unknown programme %q: add it to \"programs\" or import it first", c.Program)}
 			}
+			// A certificate belongs to one model; the database refuses the
+			// same id twice, so say which records collide before it does.
+			key := c.Program + "\x00" + c.CertificateID
+			if j, dup := certs[key]; dup && j != i {
+				return &Error{Code: EINVALID, Record: rec, Field: fmt.Sprintf("certifications[%d].certificate_id", k),
+					Message: fmt.Sprintf("certificate %s of %s is also listed under models[%d] (ref %s)", c.CertificateID, c.Program, j, d.Models[j].Ref)}
+			}
+			certs[key] = i
 		}
 	}
 	return nil

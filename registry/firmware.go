@@ -94,7 +94,7 @@ func (f *FirmwareScope) Validate() error {
 		return Invalid("scheme", "unknown version scheme %q (known: semver, dotted, netgear, zyxel)", f.Scheme)
 	}
 	for i, r := range f.Ranges {
-		if _, err := s.constraint(r); err != nil {
+		if _, err := constraintFor(f.Scheme, s, r); err != nil {
 			return Invalid(fmt.Sprintf("ranges[%d]", i), "%v", err)
 		}
 	}
@@ -115,7 +115,7 @@ func (f *FirmwareScope) Contains(v string) bool {
 		return false
 	}
 	for _, r := range f.Ranges {
-		c, err := s.constraint(r)
+		c, err := constraintFor(f.Scheme, s, r)
 		if err == nil && c(v) {
 			return true
 		}

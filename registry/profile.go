@@ -2,7 +2,6 @@ package registry
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"time"
 )
@@ -109,7 +108,7 @@ func (p *Predicate) Validate() error {
 		}
 		return nil
 	}
-	re, err := regexp.Compile(p.Regex)
+	re, err := compilePattern(p.Regex)
 	if err != nil {
 		return Invalid("regex", "does not compile: %v", err)
 	}
@@ -131,7 +130,7 @@ func (p *Predicate) CaptureGroup() string {
 		return p.Capture
 	}
 	if p.Regex != "" {
-		if re, err := regexp.Compile(p.Regex); err == nil && re.SubexpIndex(VersionGroup) >= 0 {
+		if re, err := compilePattern(p.Regex); err == nil && re.SubexpIndex(VersionGroup) >= 0 {
 			return VersionGroup
 		}
 	}

@@ -145,6 +145,9 @@ func TestImportIsAtomic(t *testing.T) {
 	}{
 		{"unknown programme", func(d *registry.Document) { d.Models[3].Certifications[0].Program = "NOPE" },
 			`models[3] (ref delta-nas-2): certifications[0].program: unknown programme "NOPE"`},
+		{"certificate under two models", func(d *registry.Document) {
+			d.Models[4].Certifications = []registry.Certification{d.Models[0].Certifications[0]}
+		}, `models[4] (ref echo-plain): certifications[0].certificate_id: certificate CCDS-2024-0012 of CCDS is also listed under models[0] (ref acme-r100-v2)`},
 		{"duplicate ref", func(d *registry.Document) { d.Models[4].Ref = "acme-r100-v2" },
 			`(ref acme-r100-v2): ref: duplicate ref`},
 		{"expiry before issue", func(d *registry.Document) { d.Models[0].Certifications[0].Expires = registry.MustDate("2020-01-01") },
