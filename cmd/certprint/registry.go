@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/certprint/certprint/registry"
+	"github.com/certprint/certprint/registry/sqlstore"
 )
 
 func (a *app) registryCommand() *cobra.Command {
@@ -42,12 +43,14 @@ func (a *app) importRegistry(ctx context.Context, file, mapFile string) error {
 	if isCSV && mapFile == "" {
 		return usageError{fmt.Errorf("%s: a CSV list needs --map FILE naming its columns", file)}
 	}
-	s, err := a.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
+	return a.withStore(ctx, func(s *sqlstore.Store) error {
+		return a.importDocument(ctx, s, file, mapFile, isCSV)
+	})
+}
+
+func (a *app) importDocument(ctx context.Context, s *sqlstore.Store, file, mapFile string, isCSV bool) error {
 	var doc *registry.Document
+	var err error
 	if isCSV {
 		doc, err = readCSVList(ctx, s, file, mapFile)
 	} else {
@@ -92,19 +95,16 @@ func (a *app) registryExportCommand() *cobra.Command {
 		Short: "Write the whole registry as certprint JSON (stdout, or --out FILE)",
 		Args:  args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			doc, err := s.Export(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if out == "" {
-				return doc.Encode(a.stdout)
-			}
-			return writeFileAtomic(out, doc.Encode)
+			return a.withStore(cmd.Context(), func(s *sqlstore.Store) error {
+				doc, err := s.Export(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if out == "" {
+					return doc.Encode(a.stdout)
+				}
+				return writeFileAtomic(out, doc.Encode)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "file to write (replaced atomically)")

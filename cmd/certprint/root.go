@@ -85,9 +85,14 @@ func args(min, max int) cobra.PositionalArgs {
 	}
 }
 
-// open opens the database named by --db.
-func (a *app) open(ctx context.Context) (*sqlstore.Store, error) {
-	return sqlstore.Open(ctx, a.dsn)
+// withStore opens the database named by --db, runs fn and closes it.
+func (a *app) withStore(ctx context.Context, fn func(*sqlstore.Store) error) error {
+	s, err := sqlstore.Open(ctx, a.dsn)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return fn(s)
 }
 
 // actorContext marks the context with the local user, who is recorded in

@@ -21,12 +21,9 @@ func (a *app) serveCommand() *cobra.Command {
 		Short: "Serve the API (/api/v1, OpenAPI at /openapi.json) and the web UI",
 		Args:  args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return a.serve(cmd.Context(), s, addr)
+			return a.withStore(cmd.Context(), func(s *sqlstore.Store) error {
+				return a.serve(cmd.Context(), s, addr)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")

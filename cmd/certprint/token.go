@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/certprint/certprint/registry"
+	"github.com/certprint/certprint/registry/sqlstore"
 )
 
 func (a *app) tokenCommand() *cobra.Command {
@@ -19,21 +20,18 @@ func (a *app) tokenCommand() *cobra.Command {
 			if !registry.Role(role).Valid() {
 				return usageError{fmt.Errorf("--role must be one of admin, certifier, scanner, analyst")}
 			}
-			s, err := a.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			t, secret, err := s.CreateToken(cmd.Context(), name, registry.Role(role))
-			if err != nil {
-				return err
-			}
-			if a.json {
-				return a.printJSON(map[string]any{"id": t.ID, "name": t.Name, "role": t.Role, "secret": secret})
-			}
-			a.say("token %d %q with role %s; keep the secret, it is not shown again:", t.ID, t.Name, t.Role)
-			fmt.Fprintln(a.stdout, secret)
-			return nil
+			return a.withStore(cmd.Context(), func(s *sqlstore.Store) error {
+				t, secret, err := s.CreateToken(cmd.Context(), name, registry.Role(role))
+				if err != nil {
+					return err
+				}
+				if a.json {
+					return a.printJSON(map[string]any{"id": t.ID, "name": t.Name, "role": t.Role, "secret": secret})
+				}
+				a.say("token %d %q with role %s; keep the secret, it is not shown again:", t.ID, t.Name, t.Role)
+				fmt.Fprintln(a.stdout, secret)
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&role, "role", "", "admin, certifier, scanner or analyst")
