@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -27,16 +26,7 @@ type fixture struct {
 func newFixture(t *testing.T, s *sqlstore.Store) *fixture {
 	t.Helper()
 	ctx := registry.WithActor(context.Background(), registry.Actor{Name: "setup", Role: registry.RoleAdmin})
-	f, err := os.Open("../testdata/registry.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := registry.DecodeDocument(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Import(ctx, doc); err != nil {
+	if _, err := s.Import(ctx, sqlstoretest.LoadDocument(t, "../testdata/registry.json")); err != nil {
 		t.Fatal(err)
 	}
 	fx := &fixture{tokens: map[registry.Role]string{}}

@@ -3,7 +3,6 @@ package sqlstore_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 
@@ -15,17 +14,7 @@ import (
 var ctx = registry.WithActor(context.Background(), registry.Actor{Name: "test", Role: registry.RoleAdmin})
 
 func fixture(t *testing.T) *registry.Document {
-	t.Helper()
-	f, err := os.Open("../../testdata/registry.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := registry.DecodeDocument(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
+	return sqlstoretest.LoadDocument(t, "../../testdata/registry.json")
 }
 
 func mustImport(t *testing.T, s *sqlstore.Store, doc *registry.Document) registry.ImportSummary {

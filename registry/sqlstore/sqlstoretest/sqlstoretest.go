@@ -17,8 +17,24 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the driver gorm's postgres dialector uses
 
+	"github.com/certprint/certprint/registry"
 	"github.com/certprint/certprint/registry/sqlstore"
 )
+
+// LoadDocument decodes a registry file, failing the test on any error.
+func LoadDocument(tb testing.TB, path string) *registry.Document {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := registry.DecodeDocument(f)
+	if err != nil {
+		tb.Fatalf("%s: %v", path, err)
+	}
+	return doc
+}
 
 // Dialects are the databases every storage test runs against.
 var Dialects = []string{"sqlite", "postgres"}
