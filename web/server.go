@@ -36,12 +36,11 @@ func NewHandler(s Services) http.Handler {
 		s.Logger = slog.Default()
 	}
 	mux := http.NewServeMux()
-	api := NewAPI(mux, s)
-	_ = api
+	NewAPI(mux, s)
 	static, _ := fs.Sub(staticFiles, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /api/docs", func(w http.ResponseWriter, r *http.Request) {
-		serveStaticFile(w, r, static, "apidocs.html")
+		http.ServeFileFS(w, r, static, "apidocs.html")
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/api/docs", http.StatusFound)
@@ -119,12 +118,4 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		next.ServeHTTP(w, r)
 	})
-}
-
-func staticHandler(static fs.FS) http.Handler {
-	return http.FileServerFS(static)
-}
-
-func serveStaticFile(w http.ResponseWriter, r *http.Request, static fs.FS, name string) {
-	http.ServeFileFS(w, r, static, name)
 }
