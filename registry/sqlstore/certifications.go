@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -117,9 +118,8 @@ func prefixCertificationField(err error) error {
 		return err
 	}
 	out := *e
-	const p = "certifications[0]."
-	if len(out.Field) > len(p) && out.Field[:len(p)] == p {
-		out.Field = out.Field[len(p):]
+	if f, ok := strings.CutPrefix(out.Field, "certifications[0]."); ok {
+		out.Field = f
 	}
 	return &out
 }

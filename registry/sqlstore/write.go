@@ -244,18 +244,21 @@ func (w *writer) updateModel(old *storedModel, merged *registry.Model) error {
 		return nil
 	}
 	w.summary.Models.Updated++
-	if !sameJSON(modelFields(&old.model), modelFields(merged)) || !sameJSON(old.model.Profile, merged.Profile) {
+	oldFields, newFields := modelFields(&old.model), modelFields(merged)
+	fieldsChanged := !sameJSON(oldFields, newFields)
+	profileChanged := !sameJSON(old.model.Profile, merged.Profile)
+	if fieldsChanged || profileChanged {
 		row := modelToRow(merged)
 		row.ID, row.CreatedAt, row.UpdatedAt = old.row.ID, old.row.CreatedAt, w.now
 		if err := w.tx.Save(&row).Error; err != nil {
 			return err
 		}
-		if !sameJSON(modelFields(&old.model), modelFields(merged)) {
-			w.record("update", "model", merged.Ref, modelFields(&old.model), modelFields(merged))
-		}
-		if !sameJSON(old.model.Profile, merged.Profile) {
-			w.record("update", "profile", merged.Ref, old.model.Profile, merged.Profile)
-		}
+	}
+	if fieldsChanged {
+		w.record("update", "model", merged.Ref, oldFields, newFields)
+	}
+	if profileChanged {
+		w.record("update", "profile", merged.Ref, old.model.Profile, merged.Profile)
 	}
 	oldCerts := map[string]*registry.Certification{}
 	for i := range old.model.Certifications {
