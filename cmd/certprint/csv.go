@@ -30,34 +30,22 @@ func readCSVList(ctx context.Context, s *sqlstore.Store, file, mapFile string) (
 		return nil, err
 	}
 	defer f.Close()
-	doc, err := csvlist.Read(f, file, m, csvlist.Options{Resolve: resolver(ctx, s)})
+	known := registeredModels{}
+	doc, err := csvlist.Read(f, file, m, csvlist.Options{Resolve: known.resolver(ctx, s)})
 	if err != nil {
 		return nil, err
 	}
-	return doc, keepRegisteredIdentity(ctx, s, doc)
+	known.keepIdentity(doc)
+	return doc, nil
 }
 
-// keepRegisteredIdentity gives models that are already registered their
-// stored vendor, name and model number: a list that spells them in
-// full-width or upper case (or has no name column, so the name is the model
-// number) must not rename a model; its certifications and other fields
-// still apply.
-func keepRegisteredIdentity(ctx context.Context, s *sqlstore.Store, doc *registry.Document) error {
-	for i := range doc.Models {
-		in := &doc.Models[i]
-		stored, err := s.GetModel(ctx, in.Ref, false)
-		if registry.ErrorCode(err) == registry.ENOTFOUND {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		in.Vendor, in.Name, in.ModelNumber = stored.Vendor, stored.Name, stored.ModelNumber
-	}
-	return nil
-}
+// registeredModels remembers the registered models the resolver matched
+// rows to, by ref.
+type registeredModels map[string]registry.Model
 
-func resolver(ctx context.Context, s *sqlstore.Store) func(vendor, modelNumber string) (string, error) {
+// resolver finds the registered model with a vendor and model number, and
+// remembers it.
+func (known registeredModels) resolver(ctx context.Context, s *sqlstore.Store) func(vendor, modelNumber string) (string, error) {
 	return func(vendor, modelNumber string) (string, error) {
 		page, err := s.ListModels(ctx, registry.ModelFilter{Vendor: vendor, ModelNumber: modelNumber, Page: registry.Page{Limit: 3}})
 		if err != nil {
@@ -67,6 +55,7 @@ func resolver(ctx context.Context, s *sqlstore.Store) func(vendor, modelNumber s
 		case 0:
 			return "", nil
 		case 1:
+			known[page.Models[0].Ref] = page.Models[0]
 			return page.Models[0].Ref, nil
 		}
 		refs := make([]string, len(page.Models))
@@ -75,5 +64,18 @@ func resolver(ctx context.Context, s *sqlstore.Store) func(vendor, modelNumber s
 		}
 		return "", registry.Errorf(registry.ECONFLICT, "vendor %q model %q matches several registered models (%s); add a ref column to the mapping",
 			vendor, modelNumber, strings.Join(refs, ", "))
+	}
+}
+
+// keepIdentity gives models that are already registered their stored
+// vendor, name and model number: a list that spells them in full-width or
+// upper case (or has no name column, so the name is the model number) must
+// not rename a model; its certifications and other fields still apply.
+func (known registeredModels) keepIdentity(doc *registry.Document) {
+	for i := range doc.Models {
+		in := &doc.Models[i]
+		if stored, ok := known[in.Ref]; ok {
+			in.Vendor, in.Name, in.ModelNumber = stored.Vendor, stored.Name, stored.ModelNumber
+		}
 	}
 }
