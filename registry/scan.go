@@ -1,7 +1,14 @@
 package registry
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,27 +43,31 @@ type Scan struct {
 // ScanInput is one file read into a scan, identified by its content hash so
 // that the same file is not imported twice into one scan.
 type ScanInput struct {
-	Name     string         `json:"name"`
-	Format   string         `json:"format" enum:"fingerprintx,nmap,zgrab2,masscan"`
-	SHA256   string         `json:"sha256"`
-	Read     int64          `json:"read"`
-	Stored   int64          `json:"stored"`
-	Rejected int64          `json:"rejected"`
-	Reasons  map[string]int `json:"rejected_by_reason,omitempty"`
-	Imported time.Time      `json:"imported"`
+	Name     string           `json:"name"`
+	Format   string           `json:"format" enum:"fingerprintx,nmap,zgrab2,masscan"`
+	SHA256   string           `json:"sha256"`
+	Read     int64            `json:"read"`
+	Stored   int64            `json:"stored"`
+	Rejected int64            `json:"rejected"`
+	Reasons  map[string]int64 `json:"rejected_by_reason,omitempty"`
+	Imported time.Time        `json:"imported"`
 }
 
 // Observation is one service (ip, transport, port) seen in one scan, with
 // its fields in the vocabulary below. An open port no fingerprint
 // identified has protocol "unknown": it is part of the denominator.
 type Observation struct {
-	IP        netip.Addr        `json:"ip"`
-	Transport string            `json:"transport" enum:"tcp,udp"`
-	Port      uint16            `json:"port"`
-	Protocol  string            `json:"protocol"`
-	TLS       bool              `json:"tls"`
-	Observed  time.Time         `json:"observed"`
-	Fields    map[string]string `json:"fields,omitempty"`
+	IP        netip.Addr `json:"ip"`
+	Transport string     `json:"transport" enum:"tcp,udp"`
+	Port      uint16     `json:"port"`
+	Protocol  string     `json:"protocol"`
+	TLS       bool       `json:"tls"`
+	Observed  time.Time  `json:"observed"`
+	// ObservedLast is set when equal records seen at different times were
+	// merged, or when the time is only known as a window (--observed
+	// FROM/TO): the service was seen from Observed to ObservedLast.
+	ObservedLast time.Time         `json:"observed_last,omitzero"`
+	Fields       map[string]string `json:"fields,omitempty"`
 }
 
 // ProtocolUnknown marks an open port with no identified service.
@@ -97,3 +108,145 @@ const (
 	FieldMQTTPrefix          = "mqtt." // + the broker's field
 	FieldBanner              = "banner"
 )
+
+// ScanService stores scans and their observations. Files go in one at a
+// time through a FileWriter: its rows are committed in short transactions
+// (readers and other writers go on during a long import) but become part
+// of the scan only when the file commits, and the scan becomes visible to
+// readers only when it is closed.
+type ScanService interface {
+	// CreateScan stores a new scan in state importing; EINVALID.
+	CreateScan(ctx context.Context, s *Scan) (*Scan, error)
+	// GetScan returns one scan with its files; ENOTFOUND.
+	GetScan(ctx context.Context, id int64) (*Scan, error)
+	// ListScans returns scans, newest first, without their files.
+	ListScans(ctx context.Context, f ScanFilter) ([]Scan, error)
+	// BeginFile starts loading one file into an importing scan. Rows of
+	// files whose loader died are removed first. ECONFLICT when the scan
+	// is closed, or when in.SHA256 is set and a file with that content is
+	// already in the scan (unless force).
+	BeginFile(ctx context.Context, scanID int64, in ScanInput, force bool) (FileWriter, error)
+	// CloseScan merges equal observations, counts hosts and services and
+	// makes the scan visible; ECONFLICT while a file is still loading.
+	CloseScan(ctx context.Context, id int64) (*Scan, error)
+	// DropScan deletes a scan and everything in it; ECONFLICT while a
+	// live loader is writing into it.
+	DropScan(ctx context.Context, id int64) error
+	// Observations calls fn for each observation of a closed scan, ordered
+	// by address, transport and port, stopping at the first error fn
+	// returns; ENOTFOUND, ECONFLICT for a scan still importing.
+	Observations(ctx context.Context, f ObservationFilter, fn func(*Observation) error) error
+}
+
+// FileWriter loads the observations of one file. Nothing it wrote counts
+// until Commit; Abort (or the death of the process) throws it all away.
+type FileWriter interface {
+	// Write stores a batch of observations in one short transaction.
+	Write(ctx context.Context, batch []Observation) error
+	// Commit records the file with its final counts and hash and makes its
+	// rows part of the scan; ECONFLICT for content already in the scan.
+	Commit(ctx context.Context, final ScanInput) (*ScanInput, error)
+	// Abort removes what Write stored. It is safe after Commit (a no-op).
+	Abort(ctx context.Context) error
+}
+
+// ScanFilter selects scans.
+type ScanFilter struct {
+	State ScanState
+	Name  string
+}
+
+// ObservationFilter selects observations of one scan.
+type ObservationFilter struct {
+	ScanID   int64
+	IP       netip.Addr // zero: every address
+	Protocol string
+	Page     Page
+}
+
+// DefaultTLP is the marking of a scan imported without one: scan results
+// name addresses, so they are not for sharing unless someone says so.
+const DefaultTLP = "amber"
+
+var tlpLevels = map[string]bool{"clear": true, "green": true, "amber": true, "amber+strict": true, "red": true}
+
+// Validate checks a scan before it is stored, filling in the TLP default
+// and canonical forms of the probed prefixes and ports.
+func (s *Scan) Validate() error {
+	if err := checkText("name", s.Name, 200, true); err != nil {
+		return err
+	}
+	if err := checkText("source", s.Source, 200, false); err != nil {
+		return err
+	}
+	s.TLP = strings.ToLower(strings.TrimSpace(s.TLP))
+	if s.TLP == "" {
+		s.TLP = DefaultTLP
+	}
+	if !tlpLevels[s.TLP] {
+		return Invalid("tlp", "%q is not a TLP marking (clear, green, amber, amber+strict, red)", s.TLP)
+	}
+	for i, p := range s.Probed {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return Invalid(fmt.Sprintf("probed[%d]", i), "%q is not a CIDR prefix or address", p)
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		s.Probed[i] = prefix.Masked().String()
+	}
+	for i, p := range s.Ports {
+		canonical, err := parsePortRange(p)
+		if err != nil {
+			return Invalid(fmt.Sprintf("ports[%d]", i), "%v", err)
+		}
+		s.Ports[i] = canonical
+	}
+	return nil
+}
+
+// parsePortRange reads "80", "tcp/80", "1-1024" or "udp/161-162"; a bare
+// range means TCP, as in scanners' own port lists.
+func parsePortRange(s string) (string, error) {
+	transport, ports, found := strings.Cut(strings.ToLower(strings.TrimSpace(s)), "/")
+	if !found {
+		transport, ports = "tcp", transport
+	}
+	if transport != "tcp" && transport != "udp" {
+		return "", fmt.Errorf("%q: transport must be tcp or udp", s)
+	}
+	lo, hi, isRange := strings.Cut(ports, "-")
+	from, err1 := strconv.ParseUint(lo, 10, 16)
+	to := from
+	var err2 error
+	if isRange {
+		to, err2 = strconv.ParseUint(hi, 10, 16)
+	}
+	if err1 != nil || err2 != nil || from == 0 || to < from {
+		return "", fmt.Errorf("%q is not a port or port range (1-65535)", s)
+	}
+	if from == to {
+		return fmt.Sprintf("%s/%d", transport, from), nil
+	}
+	return fmt.Sprintf("%s/%d-%d", transport, from, to), nil
+}
+
+// Digest identifies what an observation says, apart from where and when:
+// two records of one (ip, transport, port) with the same digest are the
+// same facts and merge; different digests are kept side by side.
+func (o *Observation) Digest() string {
+	names := make([]string, 0, len(o.Fields))
+	for name := range o.Fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%t\x00", o.Protocol, o.TLS)
+	for _, name := range names {
+		// Length prefixes keep "a"+"bc" apart from "ab"+"c".
+		fmt.Fprintf(h, "%d:%s%d:%s", len(name), name, len(o.Fields[name]), o.Fields[name])
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
