@@ -1,0 +1,156 @@
+package fingerprint
+
+import (
+	"bytes"
+	"html"
+	"strconv"
+	"strings"
+
+	"github.com/certprint/certprint/registry"
+)
+
+// volatileHeaders change from one response to the next, or from one device
+// to the next of the same model: they are not identity and never evidence.
+var volatileHeaders = map[string]bool{
+	"date": true, "expires": true, "last-modified": true, "age": true,
+	"etag": true, "set-cookie": true, "set-cookie2": true, "cookie": true,
+	"content-length": true, "content-md5": true, "keep-alive": true,
+	"x-request-id": true, "x-correlation-id": true, "x-amz-request-id": true,
+	"x-amz-id-2": true, "x-runtime": true, "request-id": true, "x-trace-id": true,
+	"traceparent": true, "cf-ray": true, "x-served-by": true, "x-timer": true,
+	"x-cache": true, "x-cache-hits": true, "nel": true, "report-to": true,
+	"transfer-encoding": true, "connection": true,
+	"content-security-policy": true, // often carries a per-response nonce
+	"x-xss-nonce": true, "retry-after": true,
+}
+
+// MaxHeaders bounds the http.header.* fields of one response.
+const MaxHeaders = 24
+
+// HeaderName is the canonical name of an HTTP header: lower case with
+// hyphens. ZGrab2 writes underscores where the header had hyphens.
+func HeaderName(name string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "_", "-")
+}
+
+// SetHeader files one response header: Server, WWW-Authenticate and
+// Location under their own fields, a volatile header nowhere, any other
+// under http.header.<name> while there is room. Several values of one
+// header are joined with ", " as HTTP allows.
+func (f Fields) SetHeader(name string, values ...string) {
+	name = HeaderName(name)
+	if name == "" || volatileHeaders[name] || len(values) == 0 {
+		return
+	}
+	value := strings.Join(values, ", ")
+	switch name {
+	case "server":
+		f.SetText(registry.FieldHTTPServer, value)
+	case "www-authenticate":
+		f.SetText(registry.FieldHTTPWWWAuthenticate, value)
+	case "location":
+		f.SetText(registry.FieldHTTPLocation, value)
+	default:
+		if !validHeaderName(name) || f.headerCount() >= MaxHeaders {
+			return
+		}
+		f.SetText(registry.FieldHTTPHeaderPrefix+name, value)
+	}
+}
+
+func (f Fields) headerCount() int {
+	n := 0
+	for k := range f {
+		if strings.HasPrefix(k, registry.FieldHTTPHeaderPrefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// validHeaderName accepts RFC 9110 token characters, bounded: anything
+// else came from a broken or hostile response and would make a field name
+// no profile can write.
+func validHeaderName(name string) bool {
+	if len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// SetStatus stores the HTTP status code alone ("200"), whatever the format
+// wrote: a code, or a status line such as "200 OK" or "HTTP/1.1 200 OK".
+func (f Fields) SetStatus(status string) {
+	s := strings.TrimSpace(status)
+	if strings.HasPrefix(s, "HTTP/") {
+		_, s, _ = strings.Cut(s, " ")
+	}
+	code, _, _ := strings.Cut(strings.TrimSpace(s), " ")
+	if n, err := strconv.Atoi(code); err == nil && n >= 100 && n <= 999 {
+		f.Set(registry.FieldHTTPStatus, code)
+	}
+}
+
+// SetStatusCode is SetStatus for formats that carry the code as a number.
+func (f Fields) SetStatusCode(code int) {
+	if code >= 100 && code <= 999 {
+		f.Set(registry.FieldHTTPStatus, strconv.Itoa(code))
+	}
+}
+
+// SetTitle stores a page title: entities decoded, whitespace collapsed.
+func (f Fields) SetTitle(title string) {
+	f.SetText(registry.FieldHTTPTitle, html.UnescapeString(title))
+}
+
+// titleScan bounds how far into a body Title looks.
+const titleScan = 64 << 10
+
+// Title finds the text of the first <title> element in an HTML body; it
+// reads at most the first 64 KiB, as a browser would show the tab title
+// early.
+func Title(body []byte) (string, bool) {
+	if len(body) > titleScan {
+		body = body[:titleScan]
+	}
+	lower := bytes.ToLower(body)
+	start := bytes.Index(lower, []byte("<title"))
+	if start < 0 {
+		return "", false
+	}
+	open := bytes.IndexByte(lower[start:], '>')
+	if open < 0 {
+		return "", false
+	}
+	text := start + open + 1
+	end := bytes.Index(lower[text:], []byte("</title"))
+	if end < 0 {
+		return "", false
+	}
+	return string(body[text : text+end]), true
+}
+
+// ParseHTTPHead reads a raw response head (status line and headers, as
+// masscan's http banner carries) into fields.
+func (f Fields) ParseHTTPHead(head string) {
+	lines := strings.Split(strings.ReplaceAll(head, "\r\n", "\n"), "\n")
+	if len(lines) == 0 {
+		return
+	}
+	f.SetStatus(lines[0])
+	for _, line := range lines[1:] {
+		if line == "" {
+			break // end of the head; a body may follow
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if ok {
+			f.SetHeader(name, strings.TrimSpace(value))
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package fingerprint
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+
+	"github.com/certprint/certprint/registry"
+)
+
+// maxHostKey bounds an SSH host key blob; RSA 16384 is about 2 KiB.
+const maxHostKey = 16 << 10
+
+// SetSSHHostKey stores the SHA-256 of a host key given as the base64 of
+// its wire-format blob (fingerprintx hostKey, ZGrab2 raw, nmap key).
+func (f Fields) SetSSHHostKey(blobBase64 string) {
+	blobBase64 = strings.TrimSpace(blobBase64)
+	if len(blobBase64) > maxHostKey {
+		return
+	}
+	blob, err := base64.StdEncoding.DecodeString(blobBase64)
+	if err != nil {
+		if blob, err = base64.RawStdEncoding.DecodeString(blobBase64); err != nil {
+			return
+		}
+	}
+	sum := sha256.Sum256(blob)
+	f.Set(registry.FieldSSHHostKeySHA256, hex.EncodeToString(sum[:]))
+}
+
+// SetSSHFingerprint stores a host key SHA-256 given as a fingerprint:
+// OpenSSH's "SHA256:" + unpadded base64, or hex with or without colons.
+// An MD5 fingerprint (nmap's) cannot be converted and is left out.
+func (f Fields) SetSSHFingerprint(fp string) {
+	if sum, ok := sha256Hex(fp); ok {
+		f.SetIfAbsent(registry.FieldSSHHostKeySHA256, sum)
+	}
+}
+
+// sha256Hex reads a SHA-256 written as "SHA256:base64" or as hex.
+func sha256Hex(fp string) (string, bool) {
+	fp = strings.TrimSpace(fp)
+	if b64, ok := strings.CutPrefix(fp, "SHA256:"); ok {
+		sum, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(b64, "="))
+		if err != nil || len(sum) != sha256.Size {
+			return "", false
+		}
+		return hex.EncodeToString(sum), true
+	}
+	h := strings.ToLower(strings.ReplaceAll(fp, ":", ""))
+	if sum, err := hex.DecodeString(h); err == nil && len(sum) == sha256.Size {
+		return h, true
+	}
+	return "", false
+}
+
+// SetSSHBanner stores the server's identification line without its line
+// ending.
+func (f Fields) SetSSHBanner(line string) {
+	f.Set(registry.FieldSSHBanner, strings.TrimRight(line, "\r\n"))
+}
+
+// SetSSHKex stores the server's key exchange algorithms in the order it
+// offered them, comma-joined as on the wire.
+func (f Fields) SetSSHKex(algorithms []string) {
+	f.Set(registry.FieldSSHKex, strings.Join(algorithms, ","))
+}

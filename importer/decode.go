@@ -1,0 +1,131 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/certprint/certprint/fingerprint"
+	"github.com/certprint/certprint/registry"
+)
+
+// Decoded sums up one file read by Decode.
+type Decoded struct {
+	Format   Format
+	SHA256   string
+	Bytes    int64 // raw bytes read, before decompression
+	Read     int64 // records read: observations and rejections
+	Stored   int64 // observations handed on
+	Rejected int64
+	Reasons  map[string]int64
+}
+
+// Handler receives what Decode reads. Observation may keep o; an error it
+// returns ends the file. Reject is told of each record skipped.
+type Handler struct {
+	Observation func(o *registry.Observation) error
+	Reject      func(e *RecordError)
+	// Progress, when set, is called about every 64k records with the raw
+	// bytes read so far.
+	Progress func(rawBytes, records int64)
+}
+
+// Decode reads one file in format f (Auto: sniffed), gzip or zstd
+// compressed or not, puts each observation in canonical form and hands it
+// to h. It returns the sums, with the content hash of the raw bytes. A
+// file that is not the format fails with a *FormatError before any
+// observation is handed on.
+func Decode(ctx context.Context, r io.Reader, f Format, opts Options, h Handler) (Decoded, error) {
+	in, err := newInput(r)
+	if err != nil {
+		return Decoded{}, &FormatError{Format: f, Reason: err.Error()}
+	}
+	head, stream, err := peek(in.Reader, sniffSize)
+	if err != nil {
+		return Decoded{}, err
+	}
+	format, err := checkFormat(f, head)
+	if err != nil {
+		return Decoded{Format: f}, err
+	}
+	d := Decoded{Format: format, Reasons: map[string]int64{}}
+	if len(head) == 0 {
+		// An empty file is no results (masscan writes one when it finds
+		// nothing), not an error.
+		d.SHA256, err = in.finish()
+		return d, err
+	}
+	reader, err := NewReader(format, stream, opts)
+	if err != nil {
+		return d, err
+	}
+	if err := d.run(ctx, reader, h, &in.counted); err != nil {
+		return d, err
+	}
+	d.Bytes = in.counted.Load()
+	d.SHA256, err = in.finish()
+	return d, err
+}
+
+func (d *Decoded) run(ctx context.Context, reader Reader, h Handler, raw interface{ Load() int64 }) error {
+	for {
+		if d.Read&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if h.Progress != nil {
+				h.Progress(raw.Load(), d.Read)
+			}
+		}
+		o, err := reader.Next()
+		var rec *RecordError
+		switch {
+		case err == io.EOF:
+			return nil
+		case errors.As(err, &rec):
+			d.reject(h, rec)
+			continue
+		case err != nil:
+			return err
+		}
+		if reason, msg := fingerprint.Finish(&o); reason != "" {
+			line, offset := reader.Position()
+			d.reject(h, &RecordError{Line: line, Offset: offset, Reason: reason, Err: errors.New(msg)})
+			continue
+		}
+		d.Read++
+		d.Stored++
+		if err := h.Observation(&o); err != nil {
+			return err
+		}
+	}
+}
+
+func (d *Decoded) reject(h Handler, e *RecordError) {
+	d.Read++
+	d.Rejected++
+	d.Reasons[e.Reason]++
+	if h.Reject != nil {
+		h.Reject(e)
+	}
+}
+
+// checkFormat sniffs the head and holds it against the declared format.
+func checkFormat(declared Format, head []byte) (Format, error) {
+	sniffed, err := Sniff(head)
+	if len(head) == 0 && declared != Auto {
+		return declared, nil
+	}
+	if err != nil {
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			fe.Format = declared
+		}
+		return "", err
+	}
+	if declared != Auto && declared != sniffed {
+		return "", &FormatError{Format: declared, Reason: fmt.Sprintf("it looks like %s output", sniffed)}
+	}
+	return sniffed, nil
+}
