@@ -107,6 +107,21 @@ const (
 	FieldSNMPSysObjectID     = "snmp.sysobjectid"
 	FieldMQTTPrefix          = "mqtt." // + the broker's field
 	FieldBanner              = "banner"
+
+	// Extensions of SPEC's starting set.
+	FieldHTTPFaviconName   = "http.favicon_name" // nmap's name for a favicon it knows
+	FieldHTTPTechnologies  = "http.technologies" // sorted, comma-joined (wappalyzer names)
+	FieldSSHHostKeyType    = "ssh.hostkey_type"  // ssh-ed25519, ecdsa-sha2-nistp256, ...
+	FieldPOP3Banner        = "pop3.banner"       //
+	FieldIMAPBanner        = "imap.banner"       //
+	FieldUPnPServer        = "upnp.server"       // the SSDP Server header
+	FieldUPnPModelDescr    = "upnp.model_description"
+	FieldServiceProduct    = "service.product"     // a scanner's product name (nmap p/)
+	FieldServiceVersion    = "service.version"     // a scanner's version text (nmap v/, fingerprintx version)
+	FieldServiceInfo       = "service.info"        // nmap i/ (extrainfo)
+	FieldServiceDeviceType = "service.device_type" // nmap d/
+	FieldServiceOS         = "service.os"          // nmap o/
+	FieldServiceCPE        = "service.cpe"         // CPE names, sorted, space-separated
 )
 
 // ScanService stores scans and their observations. Files go in one at a
