@@ -26,6 +26,9 @@ type Decoded struct {
 type Handler struct {
 	Observation func(o *registry.Observation) error
 	Reject      func(e *RecordError)
+	// Limit, when set, is called after each rejection with the count so
+	// far; an error it returns ends the file.
+	Limit func(rejected int64) error
 	// Progress, when set, is called about every 64k records with the raw
 	// bytes read so far.
 	Progress func(rawBytes, records int64)
@@ -84,14 +87,18 @@ func (d *Decoded) run(ctx context.Context, reader Reader, h Handler, raw interfa
 		case err == io.EOF:
 			return nil
 		case errors.As(err, &rec):
-			d.reject(h, rec)
+			if err := d.reject(h, rec); err != nil {
+				return err
+			}
 			continue
 		case err != nil:
 			return err
 		}
 		if reason, msg := fingerprint.Finish(&o); reason != "" {
 			line, offset := reader.Position()
-			d.reject(h, &RecordError{Line: line, Offset: offset, Reason: reason, Err: errors.New(msg)})
+			if err := d.reject(h, &RecordError{Line: line, Offset: offset, Reason: reason, Err: errors.New(msg)}); err != nil {
+				return err
+			}
 			continue
 		}
 		d.Read++
@@ -102,13 +109,17 @@ func (d *Decoded) run(ctx context.Context, reader Reader, h Handler, raw interfa
 	}
 }
 
-func (d *Decoded) reject(h Handler, e *RecordError) {
+func (d *Decoded) reject(h Handler, e *RecordError) error {
 	d.Read++
 	d.Rejected++
 	d.Reasons[e.Reason]++
 	if h.Reject != nil {
 		h.Reject(e)
 	}
+	if h.Limit != nil {
+		return h.Limit(d.Rejected)
+	}
+	return nil
 }
 
 // checkFormat sniffs the head and holds it against the declared format.
