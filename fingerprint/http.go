@@ -21,7 +21,7 @@ var volatileHeaders = map[string]bool{
 	"x-cache": true, "x-cache-hits": true, "nel": true, "report-to": true,
 	"transfer-encoding": true, "connection": true,
 	"content-security-policy": true, // often carries a per-response nonce
-	"x-xss-nonce": true, "retry-after": true,
+	"x-xss-nonce":             true, "retry-after": true,
 }
 
 // MaxHeaders bounds the http.header.* fields of one response.
