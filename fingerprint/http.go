@@ -11,17 +11,22 @@ import (
 
 // volatileHeaders change from one response to the next, or from one device
 // to the next of the same model: they are not identity and never evidence.
-var volatileHeaders = map[string]bool{
-	"date": true, "expires": true, "last-modified": true, "age": true,
-	"etag": true, "set-cookie": true, "set-cookie2": true, "cookie": true,
-	"content-length": true, "content-md5": true, "keep-alive": true,
-	"x-request-id": true, "x-correlation-id": true, "x-amz-request-id": true,
-	"x-amz-id-2": true, "x-runtime": true, "request-id": true, "x-trace-id": true,
-	"traceparent": true, "cf-ray": true, "x-served-by": true, "x-timer": true,
-	"x-cache": true, "x-cache-hits": true, "nel": true, "report-to": true,
-	"transfer-encoding": true, "connection": true,
-	"content-security-policy": true, // often carries a per-response nonce
-	"x-xss-nonce":             true, "retry-after": true,
+var volatileHeaders = setOf(
+	"date", "expires", "last-modified", "age", "etag", "set-cookie", "set-cookie2", "cookie",
+	"content-length", "content-md5", "keep-alive", "transfer-encoding", "connection", "retry-after",
+	"x-request-id", "x-correlation-id", "x-amz-request-id", "x-amz-id-2", "x-runtime", "request-id",
+	"x-trace-id", "traceparent", "cf-ray", "x-served-by", "x-timer", "x-cache", "x-cache-hits",
+	"nel", "report-to",
+	// often carry a per-response nonce
+	"content-security-policy", "x-xss-nonce",
+)
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }
 
 // MaxHeaders bounds the http.header.* fields of one response.

@@ -89,9 +89,11 @@ func nameOf(cn string, o, ou, l, st, c []string) DN {
 }
 
 // isSelfSigned: the issuer is the subject and the certificate's own key
-// verifies its signature.
+// verifies its signature. CheckSignatureFrom would also demand the CA flag,
+// which devices' self-signed certificates often lack.
 func isSelfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
+		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 func boolText(b bool) string {
