@@ -71,7 +71,8 @@ func (a *app) rootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&a.dsn, "db", defaultDSN, "database: sqlite:PATH or postgres://... (env CERTPRINT_DB)")
 	root.PersistentFlags().BoolVar(&a.json, "json", false, "machine-readable output on stdout")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.serveCommand(), a.demoCommand(), a.registryCommand(), a.tokenCommand())
+	root.AddCommand(a.serveCommand(), a.demoCommand(), a.registryCommand(), a.tokenCommand(),
+		a.scanCommand(), a.observationsCommand())
 	return root
 }
 
