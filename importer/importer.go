@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/certprint/certprint/registry"
@@ -68,6 +69,38 @@ func (opts Options) Stamp(o *registry.Observation, t time.Time) error {
 		o.ObservedLast = opts.Observed.To
 	}
 	return nil
+}
+
+// ParseWindow reads a window as --observed gives it: "DATE", an RFC 3339
+// "TIME", or "FROM/TO" of either.
+func ParseWindow(s string) (Window, error) {
+	from, to, isRange := strings.Cut(s, "/")
+	var w Window
+	var err error
+	if w.From, err = parseTime(from); err != nil {
+		return w, err
+	}
+	if !isRange {
+		return w, nil
+	}
+	if w.To, err = parseTime(to); err != nil {
+		return w, err
+	}
+	if w.To.Before(w.From) {
+		return w, fmt.Errorf("%q ends before it starts", s)
+	}
+	return w, nil
+}
+
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is neither a date (2026-10-01) nor an RFC 3339 time", s)
 }
 
 // ErrNeedObserved ends an import of records without timestamps when no

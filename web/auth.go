@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -73,7 +74,11 @@ func authenticate(api huma.API, tokens registry.TokenService, log *slog.Logger) 
 }
 
 func actorOf(ctx huma.Context, tokens registry.TokenService) (registry.Actor, error) {
-	h := ctx.Header("Authorization")
+	return actorFromHeader(ctx.Context(), ctx.Header("Authorization"), tokens)
+}
+
+// actorFromHeader resolves an Authorization header: none is anonymous.
+func actorFromHeader(ctx context.Context, h string, tokens registry.TokenService) (registry.Actor, error) {
 	if h == "" {
 		return registry.Actor{}, nil
 	}
@@ -81,7 +86,7 @@ func actorOf(ctx huma.Context, tokens registry.TokenService) (registry.Actor, er
 	if !ok || tokens == nil {
 		return registry.Actor{}, registry.Errorf(registry.EUNAUTHORIZED, "not a bearer token")
 	}
-	return tokens.Authenticate(ctx.Context(), strings.TrimSpace(secret))
+	return tokens.Authenticate(ctx, strings.TrimSpace(secret))
 }
 
 func writeErr(api huma.API, ctx huma.Context, status int, msg string) {

@@ -26,7 +26,10 @@ var staticFiles embed.FS
 type Services struct {
 	Registry registry.RegistryService
 	Tokens   registry.TokenService
+	Scans    registry.ScanService
 	Logger   *slog.Logger
+	// MaxUpload bounds one uploaded scan file (DefaultMaxUpload if 0).
+	MaxUpload int64
 }
 
 // NewHandler returns the whole HTTP surface: the API under /api/v1, the
@@ -70,6 +73,9 @@ func NewAPI(mux *http.ServeMux, s Services) huma.API {
 	}
 	if s.Tokens != nil {
 		h.registerTokens(api)
+	}
+	if s.Scans != nil {
+		h.registerScans(api, mux)
 	}
 	return api
 }

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -79,7 +78,7 @@ func (si *scanImport) check() error {
 		return err
 	}
 	if si.observed != "" {
-		w, err := parseWindow(si.observed)
+		w, err := importer.ParseWindow(si.observed)
 		if err != nil {
 			return fmt.Errorf("--observed: %w", err)
 		}
@@ -89,37 +88,6 @@ func (si *scanImport) check() error {
 		return errors.New("--append adds files to an existing scan: --name, --source, --probed and --ports describe a new one")
 	}
 	return nil
-}
-
-// parseWindow reads "DATE", "TIME", or "FROM/TO" of either.
-func parseWindow(s string) (importer.Window, error) {
-	from, to, isRange := strings.Cut(s, "/")
-	var w importer.Window
-	var err error
-	if w.From, err = parseTime(from); err != nil {
-		return w, err
-	}
-	if !isRange {
-		return w, nil
-	}
-	if w.To, err = parseTime(to); err != nil {
-		return w, err
-	}
-	if w.To.Before(w.From) {
-		return w, fmt.Errorf("%q ends before it starts", s)
-	}
-	return w, nil
-}
-
-func parseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("%q is neither a date (2026-10-01) nor an RFC 3339 time", s)
 }
 
 // importSummary is the --json output of scan import.
