@@ -41,3 +41,13 @@ func BenchmarkKey(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkObservationDigest(b *testing.B) {
+	o := Observation{Protocol: "http", Fields: map[string]string{
+		FieldHTTPServer: "lighttpd/1.4.59", FieldHTTPStatus: "401", FieldHTTPWWWAuthenticate: `Basic realm="R100"`,
+		"http.header.content-type": "text/html"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		o.Digest()
+	}
+}

@@ -252,16 +252,30 @@ func parsePortRange(s string) (string, error) {
 // two records of one (ip, transport, port) with the same digest are the
 // same facts and merge; different digests are kept side by side.
 func (o *Observation) Digest() string {
-	names := make([]string, 0, len(o.Fields))
+	var stack [16]string
+	names := stack[:0]
 	for name := range o.Fields {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%t\x00", o.Protocol, o.TLS)
+	buf := make([]byte, 0, 256)
+	buf = append(buf, o.Protocol...)
+	buf = append(buf, 0, '0')
+	if o.TLS {
+		buf[len(buf)-1] = '1'
+	}
 	for _, name := range names {
 		// Length prefixes keep "a"+"bc" apart from "ab"+"c".
-		fmt.Fprintf(h, "%d:%s%d:%s", len(name), name, len(o.Fields[name]), o.Fields[name])
+		value := o.Fields[name]
+		buf = strconv.AppendInt(append(buf, 0), int64(len(name)), 10)
+		buf = append(append(buf, ':'), name...)
+		buf = strconv.AppendInt(buf, int64(len(value)), 10)
+		buf = append(append(buf, ':'), value...)
+		h.Write(buf)
+		buf = buf[:0]
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	h.Write(buf)
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
