@@ -44,7 +44,28 @@ func (f Fields) Set(name, value string) {
 // SetText is Set for one-line text such as titles and server names:
 // whitespace runs, line breaks included, become one space.
 func (f Fields) SetText(name, value string) {
-	f.Set(name, strings.Join(strings.Fields(value), " "))
+	if !isOneLine(value) {
+		value = strings.Join(strings.Fields(value), " ")
+	}
+	f.Set(name, value)
+}
+
+// isOneLine reports whether s is already in SetText's form, so the common
+// case allocates nothing.
+func isOneLine(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || c < ' ' || c == ' ' && s[i+1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // SetIfAbsent is Set unless the field already has a value: when two parts

@@ -35,8 +35,17 @@ const MaxHeaders = 24
 // HeaderName is the canonical name of an HTTP header: lower case with
 // hyphens. ZGrab2 writes underscores where the header had hyphens.
 func HeaderName(name string) string {
-	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "_", "-")
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= 'A' && c <= 'Z' || c == '_' || c == ' ' || c == '\t' {
+			return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "_", "-")
+		}
+	}
+	return name
 }
+
+// IsVolatileHeader reports whether a header (canonical name) is left out
+// of observations, so a reader can skip it before building its value.
+func IsVolatileHeader(name string) bool { return volatileHeaders[name] }
 
 // SetHeader files one response header: Server, WWW-Authenticate and
 // Location under their own fields, a volatile header nowhere, any other
@@ -56,7 +65,9 @@ func (f Fields) SetHeader(name string, values ...string) {
 	case "location":
 		f.SetText(registry.FieldHTTPLocation, value)
 	default:
-		if !validHeaderName(name) || f.headerCount() >= MaxHeaders {
+		// Counting needs a walk over the map, and only matters once the
+		// observation has that many fields at all.
+		if !validHeaderName(name) || len(f) >= MaxHeaders && f.headerCount() >= MaxHeaders {
 			return
 		}
 		f.SetText(registry.FieldHTTPHeaderPrefix+name, value)

@@ -16,20 +16,6 @@ import (
 	"github.com/certprint/certprint/registry"
 )
 
-// Field names for what fingerprintx reports beyond registry's vocabulary.
-// They follow the <protocol>.<fact> pattern of the others.
-const (
-	fieldSSHPasswordAuth        = "ssh.password_auth"
-	fieldSMBOSVersion           = "smb.os_version"
-	fieldSMBSigningEnabled      = "smb.signing_enabled"
-	fieldSMBSigningRequired     = "smb.signing_required"
-	fieldRDPOSVersion           = "rdp.os_version"
-	fieldRDPOSFingerprint       = "rdp.os_fingerprint"
-	fieldRedisAuthRequired      = "redis.auth_required"
-	fieldPostgreSQLAuthRequired = "postgresql.auth_required"
-	fieldMQTTVersion            = registry.FieldMQTTPrefix + "version"
-)
-
 // Bounds on what the reader decodes of one record.
 const (
 	// fxMaxTelnet is what fingerprintx can have read (one 4 KiB recv):
@@ -345,12 +331,12 @@ func (r *fingerprintxReader) metadata(f fingerprint.Fields, protocol string, m *
 			switch k {
 			case "osVersion":
 				if v, ok := s.stringValue(); ok {
-					f.SetText(fieldSMBOSVersion, v)
+					f.SetText(registry.FieldSMBOSVersion, v)
 				}
 			case "signingEnabled":
-				fxSetBool(f, fieldSMBSigningEnabled, s)
+				fxSetBool(f, registry.FieldSMBSigningEnabled, s)
 			case "signingRequired":
-				fxSetBool(f, fieldSMBSigningRequired, s)
+				fxSetBool(f, registry.FieldSMBSigningRequired, s)
 			default:
 				// netBIOSComputerName, dnsDomainName, ... (and the
 				// 2022 computerName, domainName, fqdn) name one device
@@ -361,24 +347,24 @@ func (r *fingerprintxReader) metadata(f fingerprint.Fields, protocol string, m *
 			switch k {
 			case "osVersion":
 				if v, ok := s.stringValue(); ok {
-					f.SetText(fieldRDPOSVersion, v)
+					f.SetText(registry.FieldRDPOSVersion, v)
 				}
 			case "fingerprint":
 				if v, ok := s.stringValue(); ok {
-					f.SetText(fieldRDPOSFingerprint, v)
+					f.SetText(registry.FieldRDPOSFingerprint, v)
 				}
 			default:
 				s.skip() // targetName and the computer and domain names
 			}
 		case "redis":
 			if k == "authRequired:" || k == "authRequired" {
-				fxSetBool(f, fieldRedisAuthRequired, s)
+				fxSetBool(f, registry.FieldRedisAuthRequired, s)
 				continue
 			}
 			s.skip()
 		case "postgresql":
 			if k == "authRequired" {
-				fxSetBool(f, fieldPostgreSQLAuthRequired, s)
+				fxSetBool(f, registry.FieldPostgreSQLAuthRequired, s)
 				continue
 			}
 			s.skip()
@@ -414,18 +400,18 @@ func (r *fingerprintxReader) metadata(f fingerprint.Fields, protocol string, m *
 		// Only a record with the server's KEXINIT (algo) went on to the
 		// login probe; without it false means "not probed".
 		if algoSeen && passwordAuthSeen {
-			f.Set(fieldSSHPasswordAuth, fxBoolText(passwordAuth))
+			f.Set(registry.FieldSSHPasswordAuth, fxBoolText(passwordAuth))
 		}
 	case "smb":
-		if _, ok := f[fieldSMBOSVersion]; !ok {
-			f.SetText(fieldSMBOSVersion, m.version)
+		if _, ok := f[registry.FieldSMBOSVersion]; !ok {
+			f.SetText(registry.FieldSMBOSVersion, m.version)
 		}
 		m.versionUsed = true
 	case "snmp":
 		f.Set(registry.FieldSNMPSysDescr, fxSNMPSysDescr(m.version))
 		m.versionUsed = true
 	case "mqtt":
-		f.SetText(fieldMQTTVersion, m.version)
+		f.SetText(registry.FieldMQTTVersion, m.version)
 		m.versionUsed = true
 	}
 }

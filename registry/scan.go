@@ -109,19 +109,28 @@ const (
 	FieldBanner              = "banner"
 
 	// Extensions of SPEC's starting set.
-	FieldHTTPFaviconName   = "http.favicon_name" // nmap's name for a favicon it knows
-	FieldHTTPTechnologies  = "http.technologies" // sorted, comma-joined (wappalyzer names)
-	FieldSSHHostKeyType    = "ssh.hostkey_type"  // ssh-ed25519, ecdsa-sha2-nistp256, ...
-	FieldPOP3Banner        = "pop3.banner"       //
-	FieldIMAPBanner        = "imap.banner"       //
-	FieldUPnPServer        = "upnp.server"       // the SSDP Server header
-	FieldUPnPModelDescr    = "upnp.model_description"
-	FieldServiceProduct    = "service.product"     // a scanner's product name (nmap p/)
-	FieldServiceVersion    = "service.version"     // a scanner's version text (nmap v/, fingerprintx version)
-	FieldServiceInfo       = "service.info"        // nmap i/ (extrainfo)
-	FieldServiceDeviceType = "service.device_type" // nmap d/
-	FieldServiceOS         = "service.os"          // nmap o/
-	FieldServiceCPE        = "service.cpe"         // CPE names, sorted, space-separated
+	FieldHTTPFaviconName        = "http.favicon_name" // nmap's name for a favicon it knows
+	FieldHTTPTechnologies       = "http.technologies" // sorted, comma-joined (wappalyzer names)
+	FieldSSHHostKeyType         = "ssh.hostkey_type"  // ssh-ed25519, ecdsa-sha2-nistp256, ...
+	FieldPOP3Banner             = "pop3.banner"       //
+	FieldIMAPBanner             = "imap.banner"       //
+	FieldUPnPServer             = "upnp.server"       // the SSDP Server header
+	FieldUPnPModelDescr         = "upnp.model_description"
+	FieldServiceProduct         = "service.product"     // a scanner's product name (nmap p/)
+	FieldServiceVersion         = "service.version"     // a scanner's version text (nmap v/, fingerprintx version)
+	FieldServiceInfo            = "service.info"        // nmap i/ (extrainfo)
+	FieldServiceDeviceType      = "service.device_type" // nmap d/
+	FieldServiceOS              = "service.os"          // nmap o/
+	FieldServiceCPE             = "service.cpe"         // CPE names, sorted, space-separated
+	FieldMQTTVersion            = "mqtt.version"
+	FieldSSHPasswordAuth        = "ssh.password_auth" // fingerprintx; "false" is weak evidence
+	FieldSMBOSVersion           = "smb.os_version"
+	FieldSMBSigningEnabled      = "smb.signing_enabled"
+	FieldSMBSigningRequired     = "smb.signing_required"
+	FieldRDPOSVersion           = "rdp.os_version"
+	FieldRDPOSFingerprint       = "rdp.os_fingerprint"
+	FieldRedisAuthRequired      = "redis.auth_required"
+	FieldPostgreSQLAuthRequired = "postgresql.auth_required"
 )
 
 // ScanService stores scans and their observations. Files go in one at a
