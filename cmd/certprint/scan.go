@@ -20,7 +20,7 @@ import (
 
 func (a *app) scanCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "scan", Short: "Import scan results and manage scans"}
-	cmd.AddCommand(a.scanImportCommand(), a.scanListCommand(), a.scanCloseCommand(), a.scanDropCommand())
+	cmd.AddCommand(a.scanCreateCommand(), a.scanImportCommand(), a.scanListCommand(), a.scanCloseCommand(), a.scanDropCommand())
 	return cmd
 }
 
@@ -268,6 +268,36 @@ func (a *app) reportRejections(file string, res importer.LoadResult) {
 	for _, e := range res.Examples {
 		a.say("  %s %s", terminalSafe(file), terminalSafe(e.Error()))
 	}
+}
+
+func (a *app) scanCreateCommand() *cobra.Command {
+	var sc registry.Scan
+	cmd := &cobra.Command{
+		Use:   "create --name NAME",
+		Short: "Create an open scan for 'scan import --append ID', closed later with 'scan close ID'",
+		Args:  args(0, 0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withStore(cmd.Context(), func(s *sqlstore.Store) error {
+				created, err := s.CreateScan(cmd.Context(), &sc)
+				if err != nil {
+					return err
+				}
+				if a.json {
+					return a.printJSON(created)
+				}
+				fmt.Fprintln(a.stdout, created.ID)
+				a.say("scan %d %q is open: add files with 'certprint scan import --append %d FILE...'", created.ID, terminalSafe(created.Name), created.ID)
+				return nil
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&sc.Name, "name", "", "scan name")
+	f.StringVar(&sc.Source, "source", "", "the team that ran the scan")
+	f.StringVar(&sc.TLP, "tlp", registry.DefaultTLP, "TLP marking: clear, green, amber, amber+strict, red")
+	f.StringSliceVar(&sc.Probed, "probed", nil, "address space probed, as CIDR prefixes")
+	f.StringSliceVar(&sc.Ports, "ports", nil, "ports probed, such as 80,443,tcp/8000-8100,udp/161")
+	return cmd
 }
 
 func (a *app) scanListCommand() *cobra.Command {
