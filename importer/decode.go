@@ -123,20 +123,19 @@ func (d *Decoded) reject(h Handler, e *RecordError) error {
 }
 
 // checkFormat sniffs the head and holds it against the declared format.
+// When sniffing cannot decide (an old masscan file holding only its end
+// marker, a first record longer than the sniffed head), a declared format
+// is trusted: its reader refuses the file if its first record is not the
+// format.
 func checkFormat(declared Format, head []byte) (Format, error) {
 	sniffed, err := Sniff(head)
-	if len(head) == 0 && declared != Auto {
+	switch {
+	case err == nil && declared != Auto && declared != sniffed:
+		return "", &FormatError{Format: declared, Reason: fmt.Sprintf("it looks like %s output", sniffed)}
+	case err == nil:
+		return sniffed, nil
+	case declared != Auto:
 		return declared, nil
 	}
-	if err != nil {
-		var fe *FormatError
-		if errors.As(err, &fe) {
-			fe.Format = declared
-		}
-		return "", err
-	}
-	if declared != Auto && declared != sniffed {
-		return "", &FormatError{Format: declared, Reason: fmt.Sprintf("it looks like %s output", sniffed)}
-	}
-	return sniffed, nil
+	return "", err
 }

@@ -25,7 +25,7 @@ type lineReader struct {
 }
 
 func newLineReader(r io.Reader, max int) *lineReader {
-	return &lineReader{r: bufio.NewReaderSize(r, 256<<10), max: max}
+	return &lineReader{r: bufio.NewReaderSize(r, 64<<10), max: max}
 }
 
 // errLineTooLong reports a skipped line; the reader is past it.
