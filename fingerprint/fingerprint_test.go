@@ -286,3 +286,14 @@ func TestFieldsBound(t *testing.T) {
 		t.Errorf("%d fields, want %d", len(f), MaxFields)
 	}
 }
+
+func TestSetTLSVersion(t *testing.T) {
+	for in, want := range map[string]string{"TLSv1.2": "TLSv1.2", "TLS 1.3": "TLSv1.3", "TLS/1.1": "TLSv1.1",
+		"tls1_2": "TLSv1.2", "SSLv3": "SSLv3", "TLSv1": "TLSv1.0", "QUIC": ""} {
+		f := Fields{}
+		f.SetTLSVersion(in)
+		if got := f[registry.FieldTLSVersion]; got != want {
+			t.Errorf("SetTLSVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -135,21 +135,37 @@ func Title(body []byte) (string, bool) {
 	if len(body) > titleScan {
 		body = body[:titleScan]
 	}
-	lower := bytes.ToLower(body)
-	start := bytes.Index(lower, []byte("<title"))
+	start := indexFold(body, "<title")
 	if start < 0 {
 		return "", false
 	}
-	open := bytes.IndexByte(lower[start:], '>')
+	open := bytes.IndexByte(body[start:], '>')
 	if open < 0 {
 		return "", false
 	}
 	text := start + open + 1
-	end := bytes.Index(lower[text:], []byte("</title"))
+	end := indexFold(body[text:], "</title")
 	if end < 0 {
 		return "", false
 	}
 	return string(body[text : text+end]), true
+}
+
+// indexFold finds an ASCII lower-case needle in b ignoring case, without
+// the lower-cased copy of a whole body that bytes.ToLower would make.
+func indexFold(b []byte, needle string) int {
+	for i := 0; i+len(needle) <= len(b); {
+		j := bytes.IndexByte(b[i:], '<')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+len(needle) <= len(b) && strings.EqualFold(string(b[i:i+len(needle)]), needle) {
+			return i
+		}
+		i++
+	}
+	return -1
 }
 
 // ParseHTTPHead reads a raw response head (status line and headers, as

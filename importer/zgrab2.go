@@ -563,7 +563,7 @@ func (s *zgService) applyTLS(log []byte) (bool, error) {
 				return false, fmt.Errorf("server_hello.version: %w", err)
 			}
 		}
-		f.SetText(registry.FieldTLSVersion, name)
+		f.SetTLSVersion(name)
 	}
 	return hello != nil || cert != nil, nil
 }
