@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"encoding/binary"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -25,8 +26,37 @@ func (f Fields) SetSSHHostKey(blobBase64 string) {
 			return
 		}
 	}
+	if _, ok := HostKeyType(blob); !ok {
+		return
+	}
 	sum := sha256.Sum256(blob)
 	f.Set(registry.FieldSSHHostKeySHA256, hex.EncodeToString(sum[:]))
+}
+
+// HostKeyType reads the algorithm name a wire-format public key blob
+// starts with (RFC 4253 6.6), and says whether the blob looks like a key
+// at all: any base64 decodes to something, and a hash of junk is not a
+// host key.
+func HostKeyType(blob []byte) (string, bool) {
+	if len(blob) < 4 {
+		return "", false
+	}
+	n := int(binary.BigEndian.Uint32(blob))
+	if n < 7 || n > 64 || len(blob) < 4+n+4 {
+		return "", false
+	}
+	name := string(blob[4 : 4+n])
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c <= ' ' || c >= 0x7f {
+			return "", false
+		}
+	}
+	for _, prefix := range []string{"ssh-", "ecdsa-", "sk-", "rsa-"} {
+		if strings.HasPrefix(name, prefix) {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 // SetSSHFingerprint stores a host key SHA-256 given as a fingerprint:
