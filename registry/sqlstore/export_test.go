@@ -22,11 +22,14 @@ func SetFileOwner(ctx context.Context, s *Store, fileID int64, owner string, hea
 		owner, heartbeat.UTC(), fileID).Error
 }
 
-// CountRows counts the observation rows of a scan, counted or not, and its
-// file rows in any state.
+// CountRows counts the observation rows of a scan, staged or merged, and
+// its file rows in any state.
 func CountRows(ctx context.Context, s *Store, scanID int64) (observations, files int64, err error) {
 	db := s.db.WithContext(ctx)
-	if err := db.Raw(`SELECT COUNT(*) FROM observations WHERE scan_id = ?`, scanID).Scan(&observations).Error; err != nil {
+	err = db.Raw(`SELECT (SELECT COUNT(*) FROM observations WHERE scan_id = ?) +
+		(SELECT COUNT(*) FROM observation_loads WHERE file_id IN (SELECT id FROM scan_files WHERE scan_id = ?))`,
+		scanID, scanID).Scan(&observations).Error
+	if err != nil {
 		return 0, 0, err
 	}
 	err = db.Raw(`SELECT COUNT(*) FROM scan_files WHERE scan_id = ?`, scanID).Scan(&files).Error

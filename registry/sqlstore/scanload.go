@@ -3,15 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"gorm.io/gorm"
@@ -38,10 +33,6 @@ const staleAfter = 10 * time.Minute
 // large file never holds SQLite's write lock for long.
 const deleteChunk = 20_000
 
-// obsColumns is the number of bound parameters per observation row; the
-// scan and file ids are written into the statement as literals.
-const obsColumns = 10
-
 // loaderOwner names this process in scan_files.owner as host:pid, so that
 // another process on the same host can tell whether a loader is still
 // running.
@@ -65,7 +56,7 @@ func ownerAlive(owner string) bool {
 	if err != nil || pid <= 0 {
 		return false
 	}
-	return !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+	return processExists(pid)
 }
 
 type scanFileRow struct {
@@ -78,6 +69,9 @@ type scanFileRow struct {
 	Stored    int64
 	Rejected  int64
 	Reasons   string
+	Unknowns  int64
+	FirstSeen *time.Time
+	LastSeen  *time.Time
 	State     string
 	Owner     string
 	Heartbeat time.Time
@@ -168,16 +162,14 @@ func (s *Store) BeginFile(ctx context.Context, scanID int64, in registry.ScanInp
 	}
 	return &fileWriter{
 		s: s, db: sqlDB, scanID: scanID, fileID: row.ID, in: in, force: force,
-		perStmt: s.rowsPerStatement(), stmts: map[int]*sql.Stmt{},
+		stmts: map[int]*sql.Stmt{},
 	}, nil
 }
 
-// rowsPerStatement keeps a multi-row insert under the bound-parameter
-// limit: 32766 on SQLite, 65535 on PostgreSQL. Larger statements gain
-// little once the per-statement cost is spread over a thousand rows.
-func (s *Store) rowsPerStatement() int {
-	return 1024
-}
+// rowsPerStatement is how many records one insert carries. One bound
+// parameter per row keeps it far below SQLite's limit of 32766; past a
+// thousand rows the per-statement cost is spread thin.
+const rowsPerStatement = 1024
 
 // fileWriter is the registry.FileWriter of one file. It is not safe for
 // concurrent use: one loader writes one file.
@@ -191,34 +183,35 @@ type fileWriter struct {
 	written int64
 	ended   bool // committed or aborted
 
-	perStmt int
-	stmts   map[int]*sql.Stmt // multi-row inserts by number of rows
-	args    []any
+	// What the rows written so far hold, recorded at commit.
+	unknowns            int64
+	firstSeen, lastSeen time.Time
+
+	stmts map[int]*sql.Stmt // multi-row inserts by number of rows
+	enc   recordEncoder
+	buf   []byte
+	ends  []int
+	args  []any
 }
 
-// maxCachedStmts bounds the prepared inserts a writer keeps: full batches
-// use one size, the last batch of a file another.
+// maxCachedStmts bounds the prepared inserts a writer keeps: full
+// statements use one size, the rest of a batch another.
 const maxCachedStmts = 8
 
 func (w *fileWriter) insertSQL(rows int) string {
 	var b strings.Builder
-	b.Grow(128 + rows*(obsColumns*4+24))
-	b.WriteString("INSERT INTO observations (scan_id, file_id, ip, ip_sort, transport, port, protocol, tls, digest, observed, observed_last, fields) VALUES ")
-	prefix := "(" + strconv.FormatInt(w.scanID, 10) + "," + strconv.FormatInt(w.fileID, 10)
-	n := 0
+	b.Grow(64 + rows*16)
+	b.WriteString("INSERT INTO observation_loads (file_id, rec) VALUES ")
+	prefix := "(" + strconv.FormatInt(w.fileID, 10) + ","
 	for r := range rows {
 		if r > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString(prefix)
-		for range obsColumns {
-			n++
-			if w.s.dialect == "postgres" {
-				b.WriteString(",$")
-				b.WriteString(strconv.Itoa(n))
-			} else {
-				b.WriteString(",?")
-			}
+		if w.s.dialect == "postgres" {
+			b.WriteString("$" + strconv.Itoa(r+1))
+		} else {
+			b.WriteByte('?')
 		}
 		b.WriteByte(')')
 	}
@@ -227,19 +220,20 @@ func (w *fileWriter) insertSQL(rows int) string {
 
 // stmt returns the prepared insert of n rows. It is prepared on the pool,
 // not on one connection, so that each transaction reuses it on whichever
-// connection it runs.
-func (w *fileWriter) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
+// connection it runs; the caller closes it when cached is false.
+func (w *fileWriter) stmt(ctx context.Context, n int) (st *sql.Stmt, cached bool, err error) {
 	if st, ok := w.stmts[n]; ok {
-		return st, nil
+		return st, true, nil
 	}
-	st, err := w.db.PrepareContext(ctx, w.insertSQL(n))
+	st, err = w.db.PrepareContext(ctx, w.insertSQL(n))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if len(w.stmts) < maxCachedStmts || n == w.perStmt {
+	if len(w.stmts) < maxCachedStmts {
 		w.stmts[n] = st
+		return st, true, nil
 	}
-	return st, nil
+	return st, false, nil
 }
 
 func (w *fileWriter) closeStmts() {
@@ -260,19 +254,56 @@ func (w *fileWriter) Write(ctx context.Context, batch []registry.Observation) er
 	if w.ended {
 		return w.errEnded()
 	}
-	args, err := w.encode(batch)
-	if err != nil {
+	if err := w.encode(batch); err != nil {
 		return err
 	}
-	err = w.insert(ctx, args, len(batch))
-	if err != nil {
+	if err := w.insert(ctx); err != nil {
 		return wrap(fmt.Sprintf("scan %d: write file %d (%s)", w.scanID, w.fileID, w.in.Name), err)
 	}
 	w.written += int64(len(batch))
+	for i := range batch {
+		o := &batch[i]
+		if o.Protocol == registry.ProtocolUnknown {
+			w.unknowns++
+		}
+		first, last := o.Observed, o.ObservedLast
+		if last.Before(first) {
+			last = first
+		}
+		if w.firstSeen.IsZero() || first.Before(w.firstSeen) {
+			w.firstSeen = first
+		}
+		if last.After(w.lastSeen) {
+			w.lastSeen = last
+		}
+	}
 	return nil
 }
 
-func (w *fileWriter) insert(ctx context.Context, args []any, rows int) error {
+// encode turns a batch into one record per row in w.args, all of them
+// slices of one string.
+func (w *fileWriter) encode(batch []registry.Observation) error {
+	w.buf, w.ends = w.buf[:0], w.ends[:0]
+	for i := range batch {
+		var err error
+		if w.buf, err = w.enc.append(w.buf, &batch[i]); err != nil {
+			e := *registry.AsError(err)
+			e.Field = fmt.Sprintf("batch[%d].%s", i, e.Field)
+			return &e
+		}
+		w.ends = append(w.ends, len(w.buf))
+	}
+	all := string(w.buf)
+	w.args = w.args[:0]
+	start := 0
+	for _, end := range w.ends {
+		w.args = append(w.args, all[start:end])
+		start = end
+	}
+	return nil
+}
+
+func (w *fileWriter) insert(ctx context.Context) error {
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -287,14 +318,14 @@ func (w *fileWriter) insert(ctx context.Context, args []any, rows int) error {
 	} else if n == 0 {
 		return registry.Errorf(registry.ECONFLICT, "the file is no longer loading: its rows were removed, as those of a loader presumed dead after %v without a write", staleAfter)
 	}
-	for off := 0; off < rows; off += w.perStmt {
-		n := min(w.perStmt, rows-off)
-		st, err := w.stmt(ctx, n)
+	for off := 0; off < len(w.args); off += rowsPerStatement {
+		n := min(rowsPerStatement, len(w.args)-off)
+		st, cached, err := w.stmt(ctx, n)
 		if err != nil {
 			return err
 		}
-		_, err = tx.StmtContext(ctx, st).ExecContext(ctx, args[off*obsColumns:(off+n)*obsColumns]...)
-		if _, cached := w.stmts[n]; !cached {
+		_, err = tx.StmtContext(ctx, st).ExecContext(ctx, w.args[off:off+n]...)
+		if !cached {
 			st.Close()
 		}
 		if err != nil {
@@ -302,79 +333,6 @@ func (w *fileWriter) insert(ctx context.Context, args []any, rows int) error {
 		}
 	}
 	return tx.Commit()
-}
-
-// encode checks a batch and turns it into insert arguments, reusing the
-// writer's argument slice.
-func (w *fileWriter) encode(batch []registry.Observation) ([]any, error) {
-	if need := len(batch) * obsColumns; cap(w.args) < need {
-		w.args = make([]any, 0, need)
-	}
-	args := w.args[:0]
-	for i := range batch {
-		o := &batch[i]
-		if err := checkObservation(o); err != nil {
-			e := *registry.AsError(err)
-			e.Field = fmt.Sprintf("batch[%d].%s", i, e.Field)
-			return nil, &e
-		}
-		ip := o.IP.Unmap().WithZone("")
-		var last any
-		if !o.ObservedLast.IsZero() {
-			last = o.ObservedLast.UTC().Truncate(time.Microsecond)
-		}
-		args = append(args,
-			ip.String(), ipKey(ip), o.Transport, int64(o.Port), o.Protocol, o.TLS,
-			o.Digest(), o.Observed.UTC().Truncate(time.Microsecond), last, fieldsJSON(o.Fields))
-	}
-	w.args = args
-	return args, nil
-}
-
-func checkObservation(o *registry.Observation) error {
-	switch {
-	case !o.IP.IsValid():
-		return registry.Invalid("ip", "no address")
-	case o.Transport != "tcp" && o.Transport != "udp":
-		return registry.Invalid("transport", "%q is not tcp or udp", o.Transport)
-	case o.Port == 0:
-		return registry.Invalid("port", "port 0")
-	case o.Protocol == "":
-		return registry.Invalid("protocol", "no protocol (an unidentified service is %q)", registry.ProtocolUnknown)
-	case o.Observed.IsZero():
-		return registry.Invalid("observed", "no time")
-	}
-	return nil
-}
-
-// ipKey is the sort key of an address: "4" and 8 hex digits, or "6" and
-// 32, so that byte order is address order with IPv4 first, as
-// netip.Addr.Compare orders them.
-func ipKey(a netip.Addr) string {
-	var b [33]byte
-	if a.Is4() {
-		v := a.As4()
-		b[0] = '4'
-		hex.Encode(b[1:], v[:])
-		return string(b[:9])
-	}
-	v := a.As16()
-	b[0] = '6'
-	hex.Encode(b[1:], v[:])
-	return string(b[:])
-}
-
-// fieldsJSON is the fields as a JSON object with sorted keys, or "" when
-// there are none.
-func fieldsJSON(fields map[string]string) string {
-	if len(fields) == 0 {
-		return ""
-	}
-	b, err := json.Marshal(fields)
-	if err != nil {
-		return "" // a map of strings always encodes
-	}
-	return string(b)
 }
 
 // Commit implements registry.FileWriter.
@@ -412,6 +370,7 @@ func (w *fileWriter) Commit(ctx context.Context, final registry.ScanInput) (*reg
 		res := tx.Model(&scanFileRow{}).Where("id = ? AND state = ?", w.fileID, fileLoading).Updates(map[string]any{
 			"name": in.Name, "format": in.Format, "sha256": in.SHA256,
 			"read": in.Read, "stored": in.Stored, "rejected": in.Rejected, "reasons": jsonText(in.Reasons),
+			"unknowns": w.unknowns, "first_seen": timeOrNil(w.firstSeen), "last_seen": timeOrNil(w.lastSeen),
 			"state": fileDone, "heartbeat": in.Imported, "imported": in.Imported,
 		})
 		if res.Error != nil {
@@ -448,18 +407,11 @@ func (w *fileWriter) Abort(ctx context.Context) error {
 	return wrap(fmt.Sprintf("scan %d: abort file %d", w.scanID, w.fileID), w.s.deleteFile(ctx, w.fileID))
 }
 
-// deleteFile removes an aborting file and its rows, a chunk per statement.
-// Two processes deleting the same file at once do no harm.
+// deleteFile removes an aborting file and its staged rows.
 func (s *Store) deleteFile(ctx context.Context, fileID int64) error {
 	db := s.db.WithContext(ctx)
-	for {
-		res := db.Exec(`DELETE FROM observations WHERE id IN (SELECT id FROM observations WHERE file_id = ? LIMIT ?)`, fileID, deleteChunk)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected < deleteChunk {
-			break
-		}
+	if err := deleteChunks(db, `observation_loads WHERE file_id = ?`, fileID); err != nil {
+		return err
 	}
 	return db.Exec(`DELETE FROM scan_files WHERE id = ? AND state = ?`, fileID, fileAborting).Error
 }

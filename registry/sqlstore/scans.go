@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -155,37 +156,47 @@ func busyError(scanID int64, f *scanFileRow) error {
 	return registry.Errorf(registry.ECONFLICT, "scan %d: file %d (%s) is still being loaded by %s", scanID, f.ID, f.Name, f.Owner)
 }
 
-// The statements of CloseScan, in order. A service is (ip_sort, transport,
-// port) within the scan. Times compare correctly as SQLite text because
-// every time is written in UTC in one format.
-const (
-	// An open port that another file identified is not a service of its
-	// own: masscan finds the port, ZGrab2 tells what answers on it.
-	closeDropSubsumedUnknown = `DELETE FROM observations WHERE scan_id = ? AND protocol = 'unknown' AND EXISTS (
-	SELECT 1 FROM observations o WHERE o.scan_id = observations.scan_id AND o.ip_sort = observations.ip_sort
-	AND o.transport = observations.transport AND o.port = observations.port AND o.protocol <> 'unknown')`
-	// Equal records of one service become the oldest of them, spanning
-	// every time they were seen.
-	closeMergeEqual = `UPDATE observations SET observed = m.first_seen,
-	observed_last = CASE WHEN m.last_seen > m.first_seen THEN m.last_seen END
-FROM (SELECT MIN(id) AS keep, MIN(observed) AS first_seen, MAX(COALESCE(observed_last, observed)) AS last_seen
-	FROM observations WHERE scan_id = ?
-	GROUP BY ip_sort, transport, port, digest HAVING COUNT(*) > 1) AS m
-WHERE observations.id = m.keep`
-	closeDeleteMerged = `DELETE FROM observations WHERE scan_id = ? AND EXISTS (
-	SELECT 1 FROM observations o WHERE o.scan_id = observations.scan_id AND o.ip_sort = observations.ip_sort
-	AND o.transport = observations.transport AND o.port = observations.port
-	AND o.digest = observations.digest AND o.id < observations.id)`
-	// The time span defaults to what the observations say.
-	closeScan = `UPDATE scans SET state = ?, closed_at = ?,
-	hosts = (SELECT COUNT(DISTINCT ip_sort) FROM observations WHERE scan_id = scans.id),
-	services = (SELECT COUNT(*) FROM observations WHERE scan_id = scans.id),
-	started = COALESCE(started, (SELECT MIN(observed) FROM observations WHERE scan_id = scans.id)),
-	finished = COALESCE(finished, (SELECT MAX(COALESCE(observed_last, observed)) FROM observations WHERE scan_id = scans.id))
-WHERE id = ?`
-)
+// mergeSQL moves the staged rows of a scan's done files into
+// observations, grouped and sorted as readers read them, in one
+// statement: records of a service with the same digest are the same facts
+// seen again, so one row remains, from the earliest file that saw them,
+// spanning from the earliest time to the latest. The records of a group
+// differ only in their times, so MIN(rec) is any of them. Times compare as
+// fixed-width text (see recTimeLayout) and PostgreSQL then casts them.
+func mergeSQL(dialect string) string {
+	timeOf := func(x string) string {
+		if dialect == "postgres" {
+			return "CAST(" + x + " AS TIMESTAMPTZ)"
+		}
+		return x
+	}
+	sub := func(pos, n int) string { return fmt.Sprintf("substr(rec, %d, %d)", pos, n) }
+	noTime := "'" + strings.Repeat(" ", recTimeLen) + "'"
+	return `INSERT INTO observations (scan_id, file_id, ip, ip_sort, transport, port, protocol, tls, digest, observed, observed_last, fields)
+SELECT ?, file_id, rtrim(` + sub(recIP, recIPLen) + `), rtrim(` + sub(recIPSort, recIPSortLen) + `), ` + sub(recTransport, 3) + `,
+	CAST(` + sub(recPort, 5) + ` AS INTEGER), rtrim(` + sub(recProtocol, recProtoLen) + `), ` + sub(recTLS, 1) + ` = '1', ` + sub(recDigest, 32) + `,
+	` + timeOf("first_seen") + `, ` + timeOf("CASE WHEN last_seen > first_seen THEN last_seen END") + `, substr(rec, ` + fmt.Sprint(recFields) + `)
+FROM (SELECT MIN(file_id) AS file_id, MIN(rec) AS rec, MIN(` + sub(recObserved, recTimeLen) + `) AS first_seen,
+		MAX(COALESCE(NULLIF(` + sub(recLast, recTimeLen) + `, ` + noTime + `), ` + sub(recObserved, recTimeLen) + `)) AS last_seen
+	FROM observation_loads
+	WHERE file_id IN (SELECT id FROM scan_files WHERE scan_id = ? AND state = '` + fileDone + `')
+	GROUP BY ` + sub(1, recMergeLen) + `
+	ORDER BY ` + sub(1, recMergeLen) + `) AS m`
+}
 
-// CloseScan implements registry.ScanService.
+// dropIdentifiedPortsSQL removes the protocol-unknown rows of services
+// that some file identified: an open port (masscan finds it, ZGrab2 tells
+// what answers) is no service of its own. The scan's rows were just
+// inserted in index order, so the outer scan reads them sequentially.
+const dropIdentifiedPortsSQL = `DELETE FROM observations WHERE scan_id = ? AND protocol = '` + registry.ProtocolUnknown + `' AND EXISTS (
+	SELECT 1 FROM observations o WHERE o.scan_id = observations.scan_id AND o.ip_sort = observations.ip_sort
+	AND o.transport = observations.transport AND o.port = observations.port AND o.protocol <> '` + registry.ProtocolUnknown + `')`
+
+// CloseScan implements registry.ScanService. The merge runs in one
+// transaction; deleting the staged rows it consumed comes after, a chunk
+// at a time, so that other writers go on meanwhile. Staged rows of a closed
+// scan are never read again: if the process dies before deleting them,
+// the next CloseScan does.
 func (s *Store) CloseScan(ctx context.Context, id int64) (*registry.Scan, error) {
 	op := fmt.Sprintf("close scan %d", id)
 	sc, err := s.GetScan(ctx, id)
@@ -208,17 +219,100 @@ func (s *Store) CloseScan(ctx context.Context, id int64) (*registry.Scan, error)
 		} else if f != nil {
 			return busyError(id, f)
 		}
-		for _, q := range []string{closeDropSubsumedUnknown, closeMergeEqual, closeDeleteMerged} {
-			if err := tx.Exec(q, id).Error; err != nil {
-				return err
-			}
-		}
-		return tx.Exec(closeScan, string(registry.ScanClosed), s.stamp(), id).Error
+		return s.merge(tx, id)
 	})
 	if err != nil {
 		return nil, wrap(op, err)
 	}
+	if err := s.sweepStaged(ctx); err != nil {
+		return nil, wrap(op, err)
+	}
 	return s.GetScan(ctx, id)
+}
+
+// merge closes scan id inside tx: its staged rows become observations,
+// counted.
+func (s *Store) merge(tx *gorm.DB, id int64) error {
+	var files []scanFileRow
+	if err := tx.Select("stored", "unknowns", "first_seen", "last_seen").Where("scan_id = ? AND state = ?", id, fileDone).Find(&files).Error; err != nil {
+		return err
+	}
+	var stored, unknowns int64
+	var first, last time.Time
+	for _, f := range files {
+		stored += f.Stored
+		unknowns += f.Unknowns
+		if f.FirstSeen != nil && (first.IsZero() || f.FirstSeen.Before(first)) {
+			first = *f.FirstSeen
+		}
+		if f.LastSeen != nil && f.LastSeen.After(last) {
+			last = *f.LastSeen
+		}
+	}
+	if s.dialect == "postgres" {
+		// The merge sorts every staged row of the scan once, and its
+		// output is then in order: hashing would need a second sort, which
+		// the planner, without statistics on freshly staged rows, picks.
+		for _, q := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL enable_hashagg = off`} {
+			if err := tx.Exec(q).Error; err != nil {
+				return err
+			}
+		}
+	}
+	res := tx.Exec(mergeSQL(s.dialect), id, id)
+	if res.Error != nil {
+		return res.Error
+	}
+	services := res.RowsAffected
+	if unknowns > 0 && unknowns < stored {
+		res := tx.Exec(dropIdentifiedPortsSQL, id)
+		if res.Error != nil {
+			return res.Error
+		}
+		services -= res.RowsAffected
+	}
+	var hosts int64
+	if err := tx.Raw(`SELECT COUNT(DISTINCT ip_sort) FROM observations WHERE scan_id = ?`, id).Scan(&hosts).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE scans SET state = ?, closed_at = ?, hosts = ?, services = ?,
+		started = COALESCE(started, ?), finished = COALESCE(finished, ?) WHERE id = ?`,
+		string(registry.ScanClosed), s.stamp(), hosts, services, timeOrNil(first), timeOrNil(last), id).Error
+}
+
+// sweepStaged deletes the staged rows of closed scans. When nothing else
+// is staged, SQLite empties the table in one cheap statement; otherwise
+// the rows go a file and a chunk at a time.
+func (s *Store) sweepStaged(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	if s.dialect == "sqlite" {
+		done := false
+		err := db.Transaction(func(tx *gorm.DB) error {
+			var open []int64
+			err := tx.Raw(`SELECT f.id FROM scan_files f JOIN scans s ON s.id = f.scan_id WHERE s.state <> ? LIMIT 1`,
+				string(registry.ScanClosed)).Scan(&open).Error
+			if err != nil || len(open) > 0 {
+				return err
+			}
+			done = true
+			return tx.Exec(`DELETE FROM observation_loads`).Error
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+	var files []int64
+	err := db.Raw(`SELECT f.id FROM scan_files f JOIN scans s ON s.id = f.scan_id WHERE s.state = ?
+		AND EXISTS (SELECT 1 FROM observation_loads l WHERE l.file_id = f.id)`, string(registry.ScanClosed)).Scan(&files).Error
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := deleteChunks(db, `observation_loads WHERE file_id = ?`, f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DropScan implements registry.ScanService. The scan is first marked
@@ -255,16 +349,37 @@ func (s *Store) DropScan(ctx context.Context, id int64) error {
 	if err != nil {
 		return wrap(op, err)
 	}
-	for {
-		res := db.Exec(`DELETE FROM observations WHERE id IN (SELECT id FROM observations WHERE scan_id = ? LIMIT ?)`, id, deleteChunk)
-		if res.Error != nil {
-			return wrap(op, res.Error)
-		}
-		if res.RowsAffected < deleteChunk {
-			break
+	if err := deleteChunks(db, `observations WHERE scan_id = ?`, id); err != nil {
+		return wrap(op, err)
+	}
+	var files []int64
+	if err := db.Raw(`SELECT id FROM scan_files WHERE scan_id = ?`, id).Scan(&files).Error; err != nil {
+		return wrap(op, err)
+	}
+	for _, f := range files {
+		if err := deleteChunks(db, `observation_loads WHERE file_id = ?`, f); err != nil {
+			return wrap(op, err)
 		}
 	}
 	return wrap(op, db.Exec(`DELETE FROM scans WHERE id = ?`, id).Error)
+}
+
+// deleteChunks deletes the rows "table WHERE condition" selects, at most
+// deleteChunk per statement, so that no single statement holds SQLite's
+// write lock for long. Two processes deleting the same rows at once do no
+// harm.
+func deleteChunks(db *gorm.DB, from string, arg any) error {
+	table, _, _ := strings.Cut(from, " ")
+	q := `DELETE FROM ` + table + ` WHERE id IN (SELECT id FROM ` + from + ` LIMIT ?)`
+	for {
+		res := db.Exec(q, arg, deleteChunk)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected < deleteChunk {
+			return nil
+		}
+	}
 }
 
 // Observations implements registry.ScanService. Rows stream from one

@@ -515,12 +515,20 @@ func TestCloseMerges(t *testing.T) {
 					loadFile(t, s, sc.ID, fmt.Sprintf("f%d.json", i), "", rows)
 				}
 				closed := closeScan(t, s, sc.ID)
+				// The order of conflicting records of one service is
+				// unspecified; TestObservationsOrderAndFilter checks the
+				// order of services.
 				got := lines(observations(t, s, registry.ObservationFilter{ScanID: sc.ID}))
+				slices.Sort(got)
+				slices.Sort(tt.want)
 				if !reflect.DeepEqual(got, tt.want) {
 					t.Errorf("after close:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 				}
 				if closed.Services != int64(len(tt.want)) {
 					t.Errorf("%d services, want %d", closed.Services, len(tt.want))
+				}
+				if n, _ := countRows(t, s, sc.ID); n != int64(len(tt.want)) {
+					t.Errorf("%d rows left after close, want the %d observations (staged rows deleted)", n, len(tt.want))
 				}
 				if n, _ := countRows(t, s, other.ID); n != int64(len(tt.files[0])) {
 					t.Errorf("closing one scan changed another: %d rows, want %d", n, len(tt.files[0]))
