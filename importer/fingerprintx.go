@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/certprint/certprint/fingerprint"
 	"github.com/certprint/certprint/registry"
@@ -21,10 +23,15 @@ const (
 	// fxMaxTelnet is what fingerprintx can have read (one 4 KiB recv):
 	// serverData beyond it is not from fingerprintx, and is not decoded.
 	fxMaxTelnet = 4 << 10
-	// fxMaxDepth bounds JSON nesting: records are three levels deep, and
-	// a hostile line of brackets must not recurse a million times.
+	// fxMaxDepth bounds JSON nesting below the record object: records
+	// are three levels deep, and a hostile line of brackets is refused
+	// rather than walked ten thousand levels down.
 	fxMaxDepth = 32
 )
+
+// fxDecodeOptions: what devices send need not be UTF-8 (fingerprint
+// cleans it), and a repeated key is read again rather than refused.
+var fxDecodeOptions = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
 
 func init() { register(Fingerprintx, newFingerprintxReader) }
 
@@ -33,21 +40,36 @@ func init() { register(Fingerprintx, newFingerprintxReader) }
 // the 2022 shape with service for protocol and version inside metadata.
 // The records carry no time, so every one is dated by Options.Observed.
 //
-// It walks each line with a small in-place JSON scanner rather than
-// encoding/json: one pass, no reflection, response headers visited in the
-// order of the file (which keeps the MaxHeaders cut deterministic), and
-// only the strings that become fields are allocated.
+// It walks each line token by token with jsontext's decoder, which reads
+// the line in place: no reflection, response headers visited in the order
+// of the file (which keeps the MaxHeaders cut deterministic), and only the
+// strings that become fields are allocated.
 type fingerprintxReader struct {
 	lines *lineReader
 	opts  Options
 	seen  bool // a record shaped like fingerprintx has been read
 	fatal error
-	scan  fxScan
-	vals  []string // header values of one header, reused
-	name  []byte   // a header name being lower-cased, reused
-	list  []string // CPEs of one record, reused
-	tech  []string // technologies of one record, reused
-	hex   []byte   // decoded telnet serverData, reused
+
+	// The walk of one line, or of its metadata: dec reads in, which holds
+	// the bytes being walked. bad is set at the first syntax error or
+	// nesting deeper than maxDepth; the walk then finds nothing more, so
+	// callers check end() once instead of after each step. shallow: the
+	// text has too few brackets to nest that deep, so values are skipped
+	// whole instead of token by token.
+	in       bytes.Buffer
+	dec      jsontext.Decoder
+	bad      bool
+	shallow  bool
+	maxDepth int
+	str      []byte // the last escaped string value, unquoted
+	key      []byte // the last escaped key, unquoted
+	meta     fxMeta // the last metadata walked
+
+	vals []string // header values of one header, reused
+	name []byte   // a header name being lower-cased, reused
+	list []string // CPEs of one record, reused
+	tech []string // technologies of one record, reused
+	hex  []byte   // decoded telnet serverData, reused
 }
 
 func newFingerprintxReader(r io.Reader, opts Options) Reader {
@@ -92,8 +114,6 @@ func (r *fingerprintxReader) Next() (registry.Observation, error) {
 }
 
 // fxRecord is the envelope of one record, as far as the reader needs it.
-// Metadata is kept as a span of the line and read once the protocol is
-// known, whatever the order of the keys.
 type fxRecord struct {
 	ip        string
 	port      int64
@@ -102,9 +122,8 @@ type fxRecord struct {
 	tls       bool
 	transport string
 	version   string
-	metaStart int
-	metaEnd   int
-	shaped    bool // it has a key only fingerprintx writes
+	metadata  []byte // the metadata object, a span of the line; nil if none
+	shaped    bool   // it has a key only fingerprintx writes
 }
 
 // record reads one line. It returns the observation, or a rejection, or
@@ -112,44 +131,53 @@ type fxRecord struct {
 func (r *fingerprintxReader) record(line []byte) (registry.Observation, *RecordError, error) {
 	var o registry.Observation
 	var rec fxRecord
-	s := &r.scan
-	s.reset(line)
-	if s.peek() != '{' {
+	r.walk(line, 1+fxMaxDepth)
+	if r.dec.PeekKind() != '{' {
 		rej, err := r.notFingerprintx(line, "a line that is not a JSON object")
 		return o, rej, err
 	}
-	s.i++
-	first := true
-	for key, ok := s.nextKey(&first); ok; key, ok = s.nextKey(&first) {
-		switch string(key) {
+	r.token()
+	for r.more('}') {
+		switch string(r.nextKey()) {
 		case "ip":
-			rec.ip, _ = s.stringValue()
+			rec.ip, _ = r.stringValue()
 		case "port":
-			rec.port, rec.portOK = s.intValue()
+			rec.port, rec.portOK = r.intValue()
 		case "protocol", "service":
-			if v, ok := s.bytesValue(); ok {
+			if v, ok := r.bytesValue(); ok {
 				rec.protocol = fxProtocolName(v)
 			}
 			rec.shaped = true
 		case "tls":
-			rec.tls, _ = s.boolValue()
+			rec.tls, _ = r.boolValue()
 		case "transport":
-			if v, ok := s.bytesValue(); ok {
+			if v, ok := r.bytesValue(); ok {
 				rec.transport = fxTransportName(v)
 			}
 			rec.shaped = true
 		case "version":
-			rec.version, _ = s.stringValue()
+			rec.version, _ = r.stringValue()
 		case "metadata":
-			rec.metaStart = s.pos()
-			s.skip()
-			rec.metaEnd = s.i
+			// Walked for the protocol read so far: fingerprintx writes
+			// the protocol first. fields walks it again if the protocol
+			// came after it.
+			rec.metadata = nil
 			rec.shaped = true
+			if r.dec.PeekKind() != '{' {
+				r.skip()
+				break
+			}
+			r.token()
+			start := r.dec.InputOffset() - 1
+			r.metadata(rec.protocol)
+			if !r.bad {
+				rec.metadata = line[start:r.dec.InputOffset()]
+			}
 		default:
-			s.skip()
+			r.skip()
 		}
 	}
-	if !s.end() {
+	if !r.end() {
 		if !r.seen && !bytes.Contains(line, []byte(`"protocol"`)) && !bytes.Contains(line, []byte(`"service"`)) {
 			rej, err := r.notFingerprintx(line, "the first line is not well-formed JSON")
 			return o, rej, err
@@ -182,7 +210,7 @@ func (r *fingerprintxReader) record(line []byte) (registry.Observation, *RecordE
 	if o.Protocol == "" {
 		o.Protocol = registry.ProtocolUnknown
 	}
-	o.Fields = r.fields(line, &rec)
+	o.Fields = r.fields(&rec)
 	return o, nil, nil
 }
 
@@ -201,22 +229,31 @@ func (r *fingerprintxReader) notFingerprintx(line []byte, reason string) (*Recor
 // fields maps the metadata of one record, by protocol, to observation
 // fields. Values of an unexpected JSON type are skipped, not rejected: the
 // service was still seen.
-func (r *fingerprintxReader) fields(line []byte, rec *fxRecord) fingerprint.Fields {
-	f := make(fingerprint.Fields, 8)
-	m := fxMeta{version: rec.version}
-	if rec.metaEnd > rec.metaStart {
-		s := &r.scan
-		s.reset(line[:rec.metaEnd])
-		s.i = rec.metaStart
-		if s.peek() == '{' {
-			s.i++
-			r.metadata(f, rec.protocol, &m)
-		}
+func (r *fingerprintxReader) fields(rec *fxRecord) fingerprint.Fields {
+	m := &r.meta
+	switch {
+	case rec.metadata == nil:
+		*m = fxMeta{fields: make(fingerprint.Fields, 8)}
+	case m.protocol != rec.protocol:
+		// The protocol came after the metadata: walk it again. It was
+		// checked with the line, nesting included.
+		r.walk(rec.metadata, fxMaxDepth)
+		r.token()
+		r.metadata(rec.protocol)
+	}
+	f := m.fields
+	version := rec.version
+	if version == "" {
+		version = m.version // the 2022 shape kept it in metadata
+	}
+	versionUsed := false
+	if rec.metadata != nil {
+		versionUsed = r.finish(rec.protocol, version)
 	}
 	// What is left of the version: a field of its own, unless the
 	// protocol's mapping used it (HTTP's Server, SMB's OS version).
-	if !m.versionUsed {
-		f.Set(registry.FieldServiceVersion, m.version)
+	if !versionUsed {
+		f.Set(registry.FieldServiceVersion, version)
 	}
 	if m.product != "" {
 		f.SetText(registry.FieldServiceProduct, m.product)
@@ -226,37 +263,45 @@ func (r *fingerprintxReader) fields(line []byte, rec *fxRecord) fingerprint.Fiel
 	}
 	clear(r.list)
 	r.list = r.list[:0]
+	*m = fxMeta{} // the fields are the observation's now
 	return f
 }
 
-// fxMeta is what the metadata walk hands back to fields.
+// fxMeta is what a walk of the metadata gathers for fields.
 type fxMeta struct {
-	version     string // top-level version, or metadata's (2022 shape)
-	versionUsed bool
-	product     string
-	cpes        []string
+	protocol string // the protocol walked for
+	fields   fingerprint.Fields
+	version  string // the first non-empty version in metadata (2022 shape)
+	product  string
+	cpes     []string
+
+	// What finish completes the mapping with, once the walk is over.
+	status             string
+	statusCode         int64
+	server             string // the Server header
+	kex                string
+	hostKeyFingerprint string
+	algoSeen           bool
+	passwordAuth       bool
+	passwordAuthSeen   bool
 }
 
-// metadata walks the metadata object (its '{' consumed) and sets the
-// fields of the protocol.
-func (r *fingerprintxReader) metadata(f fingerprint.Fields, protocol string, m *fxMeta) {
-	s := &r.scan
-	var status string
-	statusCode := int64(-1)
-	var kex, serverHeader, hostKeyFingerprint string
-	var algoSeen, passwordAuth, passwordAuthSeen bool
-	first := true
-	for key, ok := s.nextKey(&first); ok; key, ok = s.nextKey(&first) {
-		k := string(key)
+// metadata walks the metadata object (its '{' read) into r.meta: the
+// fields of the protocol, and what finish and fields complete them with.
+func (r *fingerprintxReader) metadata(protocol string) {
+	r.meta = fxMeta{protocol: protocol, fields: make(fingerprint.Fields, 8), statusCode: -1}
+	m, f := &r.meta, r.meta.fields
+	for r.more('}') {
+		k := string(r.nextKey())
 		if k == "version" {
 			// The 2022 shape kept the version here.
-			if v, ok := s.stringValue(); ok && m.version == "" {
+			if v, ok := r.stringValue(); ok && m.version == "" {
 				m.version = v
 			}
 			continue
 		}
 		if k == "cpes" {
-			r.list = s.stringList(r.list[:0])
+			r.list = r.stringList(r.list[:0])
 			m.cpes = r.list
 			continue
 		}
@@ -264,185 +309,190 @@ func (r *fingerprintxReader) metadata(f fingerprint.Fields, protocol string, m *
 		case "http", "https", "http2":
 			switch k {
 			case "status":
-				status, _ = s.stringValue()
+				m.status, _ = r.stringValue()
 			case "statusCode":
-				statusCode, _ = s.intValue()
+				m.statusCode, _ = r.intValue()
 			case "responseHeaders":
-				serverHeader = r.headers(f)
+				m.server = r.headers(f)
 			case "technologies":
-				r.tech = s.stringList(r.tech[:0])
+				r.tech = r.stringList(r.tech[:0])
 				f.Set(registry.FieldHTTPTechnologies, fxJoinSorted(r.tech, ","))
 				clear(r.tech)
 			default:
-				s.skip()
+				r.skip()
 			}
 		case "ssh":
 			switch k {
 			case "banner":
-				if v, ok := s.stringValue(); ok {
+				if v, ok := r.stringValue(); ok {
 					f.SetSSHBanner(fxFirstLine(v))
 				}
 			case "hostKey":
-				if v, ok := s.stringValue(); ok {
+				if v, ok := r.stringValue(); ok {
 					f.SetSSHHostKey(v)
 				}
 			case "hostKeyFingerprint":
-				hostKeyFingerprint, _ = s.stringValue()
+				m.hostKeyFingerprint, _ = r.stringValue()
 			case "hostKeyType":
-				if v, ok := s.stringValue(); ok {
+				if v, ok := r.stringValue(); ok {
 					f.SetText(registry.FieldSSHHostKeyType, v)
 				}
 			case "algo":
-				if v, ok := s.bytesValue(); ok && len(v) > 0 {
-					algoSeen = true
-					kex = fxSSHKexAlgos(v)
+				if v, ok := r.bytesValue(); ok && len(v) > 0 {
+					m.algoSeen = true
+					m.kex = fxSSHKexAlgos(v)
 				}
 			case "passwordAuthEnabled":
-				passwordAuth, passwordAuthSeen = s.boolValue()
+				m.passwordAuth, m.passwordAuthSeen = r.boolValue()
 			default:
-				s.skip()
+				r.skip()
 			}
 		case "ftp", "smtp", "smtps", "pop3", "pop3s", "imap", "imaps":
 			if k == "banner" {
-				if v, ok := s.stringValue(); ok {
+				if v, ok := r.stringValue(); ok {
 					f.Set(fxBannerField(protocol), v)
 				}
 				continue
 			}
-			s.skip()
+			r.skip()
 		case "telnet":
 			if k == "serverData" {
-				if v, ok := s.bytesValue(); ok {
+				if v, ok := r.bytesValue(); ok {
 					r.hex = fxDecodeHexPrefix(r.hex[:0], v, fxMaxTelnet)
 					f.Set(registry.FieldTelnetBanner, fingerprint.TelnetText(r.hex))
 				}
 				continue
 			}
-			s.skip()
+			r.skip()
 		case "rtsp":
 			if k == "serverInfo" {
-				if v, ok := s.stringValue(); ok {
+				if v, ok := r.stringValue(); ok {
 					f.SetText(registry.FieldRTSPServer, v)
 				}
 				continue
 			}
-			s.skip()
+			r.skip()
 		case "smb":
 			switch k {
 			case "osVersion":
-				if v, ok := s.stringValue(); ok {
+				if v, ok := r.stringValue(); ok {
 					f.SetText(registry.FieldSMBOSVersion, v)
 				}
 			case "signingEnabled":
-				fxSetBool(f, registry.FieldSMBSigningEnabled, s)
+				r.setBool(f, registry.FieldSMBSigningEnabled)
 			case "signingRequired":
-				fxSetBool(f, registry.FieldSMBSigningRequired, s)
+				r.setBool(f, registry.FieldSMBSigningRequired)
 			default:
 				// netBIOSComputerName, dnsDomainName, ... (and the
 				// 2022 computerName, domainName, fqdn) name one device
 				// or network, not a model.
-				s.skip()
+				r.skip()
 			}
 		case "rdp":
 			switch k {
 			case "osVersion":
-				if v, ok := s.stringValue(); ok {
+				if v, ok := r.stringValue(); ok {
 					f.SetText(registry.FieldRDPOSVersion, v)
 				}
 			case "fingerprint":
-				if v, ok := s.stringValue(); ok {
+				if v, ok := r.stringValue(); ok {
 					f.SetText(registry.FieldRDPOSFingerprint, v)
 				}
 			default:
-				s.skip() // targetName and the computer and domain names
+				r.skip() // targetName and the computer and domain names
 			}
 		case "redis":
 			if k == "authRequired:" || k == "authRequired" {
-				fxSetBool(f, registry.FieldRedisAuthRequired, s)
+				r.setBool(f, registry.FieldRedisAuthRequired)
 				continue
 			}
-			s.skip()
+			r.skip()
 		case "postgresql":
 			if k == "authRequired" {
-				fxSetBool(f, registry.FieldPostgreSQLAuthRequired, s)
+				r.setBool(f, registry.FieldPostgreSQLAuthRequired)
 				continue
 			}
-			s.skip()
+			r.skip()
 		default:
 			if k == "product" {
-				m.product, _ = s.stringValue()
+				m.product, _ = r.stringValue()
 				continue
 			}
 			// mysql's errorMsg names the scanner's address; other keys
 			// are not in the vocabulary.
-			s.skip()
+			r.skip()
 		}
 	}
+}
+
+// finish completes the fields of the protocol with what comes of the
+// whole metadata and the record's version, and reports whether the
+// mapping used the version.
+func (r *fingerprintxReader) finish(protocol, version string) (versionUsed bool) {
+	m, f := &r.meta, r.meta.fields
 	switch protocol {
 	case "http", "https", "http2":
-		if statusCode >= 0 {
-			f.SetStatusCode(int(statusCode))
+		if m.statusCode >= 0 {
+			f.SetStatusCode(int(m.statusCode))
 		}
 		if _, ok := f[registry.FieldHTTPStatus]; !ok {
-			f.SetStatus(status)
+			f.SetStatus(m.status)
 		}
 		// fingerprintx's version is the Server header; without the
 		// header (a 2022 record may lack it) the version stands in.
-		if serverHeader == "" {
-			f.SetText(registry.FieldHTTPServer, m.version)
+		if m.server == "" {
+			f.SetText(registry.FieldHTTPServer, version)
 		}
-		m.versionUsed = true
+		versionUsed = true
 	case "ssh":
 		// After hostKey, whatever the order of the keys: a fingerprint
 		// only fills in for a key that is missing.
-		f.SetSSHFingerprint(hostKeyFingerprint)
-		f.Set(registry.FieldSSHKex, kex)
+		f.SetSSHFingerprint(m.hostKeyFingerprint)
+		f.Set(registry.FieldSSHKex, m.kex)
 		// Only a record with the server's KEXINIT (algo) went on to the
 		// login probe; without it false means "not probed".
-		if algoSeen && passwordAuthSeen {
-			f.Set(registry.FieldSSHPasswordAuth, fxBoolText(passwordAuth))
+		if m.algoSeen && m.passwordAuthSeen {
+			f.Set(registry.FieldSSHPasswordAuth, fxBoolText(m.passwordAuth))
 		}
 	case "smb":
 		if _, ok := f[registry.FieldSMBOSVersion]; !ok {
-			f.SetText(registry.FieldSMBOSVersion, m.version)
+			f.SetText(registry.FieldSMBOSVersion, version)
 		}
-		m.versionUsed = true
+		versionUsed = true
 	case "snmp":
-		f.Set(registry.FieldSNMPSysDescr, fxSNMPSysDescr(m.version))
-		m.versionUsed = true
+		f.Set(registry.FieldSNMPSysDescr, fxSNMPSysDescr(version))
+		versionUsed = true
 	case "mqtt":
-		f.SetText(registry.FieldMQTTVersion, m.version)
-		m.versionUsed = true
+		f.SetText(registry.FieldMQTTVersion, version)
+		versionUsed = true
 	}
+	return versionUsed
 }
 
 // headers files the responseHeaders object (header → array of values) in
 // the order of the file, and returns the Server header's value.
 func (r *fingerprintxReader) headers(f fingerprint.Fields) (server string) {
-	s := &r.scan
-	if s.peek() != '{' {
-		s.skip()
+	if r.dec.PeekKind() != '{' {
+		r.skip()
 		return ""
 	}
-	s.i++
-	first := true
-	for key, ok := s.nextKey(&first); ok; key, ok = s.nextKey(&first) {
-		name := r.headerName(key)
+	r.token()
+	for r.more('}') {
+		name := r.headerName(r.nextKey())
 		vals := r.vals[:0]
-		switch s.peek() {
+		switch r.dec.PeekKind() {
 		case '[':
-			s.i++
-			elemFirst := true
-			for s.nextElem(&elemFirst) {
-				if v, ok := s.stringValue(); ok {
+			r.token()
+			for r.more(']') {
+				if v, ok := r.stringValue(); ok {
 					vals = append(vals, v)
 				}
 			}
 		case '"':
-			v, _ := s.stringValue()
+			v, _ := r.stringValue()
 			vals = append(vals, v)
 		default:
-			s.skip()
+			r.skip()
 		}
 		if len(vals) > 0 {
 			f.SetHeader(name, vals...)
@@ -472,10 +522,10 @@ func (r *fingerprintxReader) headerName(key []byte) string {
 	return string(b)
 }
 
-// fxSetBool stores a boolean that fingerprintx writes as true/false, or as
+// setBool stores a boolean that fingerprintx writes as true/false, or as
 // the strings "true"/"false" in 2022 records.
-func fxSetBool(f fingerprint.Fields, name string, s *fxScan) {
-	if v, ok := s.boolValue(); ok {
+func (r *fingerprintxReader) setBool(f fingerprint.Fields, name string) {
+	if v, ok := r.boolValue(); ok {
 		f.Set(name, fxBoolText(v))
 	}
 }
@@ -682,232 +732,141 @@ func fxClip(s string) string {
 	return strings.ToValidUTF8(s, "\ufffd")
 }
 
-// fxScan walks one JSON text in place. A syntax error moves it to the end
-// and marks it bad; every later call then finds nothing, so callers check
-// end() once instead of after each step. Strings without escapes are
-// slices of the line; escaped ones are decoded into a scratch buffer that
-// the next escaped string reuses.
-type fxScan struct {
-	b     []byte
-	i     int
-	bad   bool
-	depth int
-	buf   []byte // the last escaped string value
-	key   []byte // the last escaped key
+// walk starts walking b, refusing nesting deeper than maxDepth.
+func (r *fingerprintxReader) walk(b []byte, maxDepth int) {
+	r.in = *bytes.NewBuffer(b) // read in place, not copied
+	r.dec.Reset(&r.in, fxDecodeOptions...)
+	r.bad = false
+	r.maxDepth = maxDepth
+	r.shallow = bytes.Count(b, []byte("{"))+bytes.Count(b, []byte("[")) <= r.maxDepth
 }
 
-func (s *fxScan) reset(b []byte) {
-	s.b, s.i, s.bad, s.depth = b, 0, false, 0
-}
+func (r *fingerprintxReader) fail() { r.bad = true }
 
-func (s *fxScan) fail() {
-	s.bad = true
-	s.i = len(s.b)
-}
-
-func (s *fxScan) pos() int {
-	s.ws()
-	return s.i
-}
-
-// end reports whether the text was well-formed up to its end.
-func (s *fxScan) end() bool {
-	s.ws()
-	return !s.bad && s.i == len(s.b)
-}
-
-func (s *fxScan) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// peek returns the next byte that is not white space, 0 at the end.
-func (s *fxScan) peek() byte {
-	s.ws()
-	if s.i < len(s.b) {
-		return s.b[s.i]
-	}
-	return 0
-}
-
-// nextKey reads the next key of an object whose '{' was consumed, and
-// its ':'; false at the closing '}' (consumed) or an error.
-func (s *fxScan) nextKey(first *bool) ([]byte, bool) {
-	c := s.peek()
-	if c == '}' {
-		s.i++
-		return nil, false
-	}
-	if !*first {
-		if c != ',' {
-			s.fail()
-			return nil, false
-		}
-		s.i++
-		c = s.peek()
-	}
-	*first = false
-	if c != '"' {
-		s.fail()
-		return nil, false
-	}
-	key, ok := s.str(&s.key)
-	if !ok || s.peek() != ':' {
-		s.fail()
-		return nil, false
-	}
-	s.i++
-	return key, true
-}
-
-// nextElem moves to the next element of an array whose '[' was consumed;
-// false at the closing ']' (consumed) or an error.
-func (s *fxScan) nextElem(first *bool) bool {
-	c := s.peek()
-	if c == ']' {
-		s.i++
+// end reports whether the text was well-formed, with nothing after it.
+func (r *fingerprintxReader) end() bool {
+	if r.bad {
 		return false
 	}
-	if !*first {
-		if c != ',' {
-			s.fail()
-			return false
-		}
-		s.i++
-		if c = s.peek(); c == ']' || c == 0 {
-			s.fail() // a trailing comma, or the end
-			return false
-		}
+	_, err := r.dec.ReadToken()
+	return err == io.EOF
+}
+
+// token reads a token already peeked at (a '{' or a '[').
+func (r *fingerprintxReader) token() {
+	if _, err := r.dec.ReadToken(); err != nil {
+		r.fail()
 	}
-	*first = false
-	if c == 0 {
-		s.fail()
+}
+
+// more reports whether the object or array being walked (its '{' or '['
+// read) has another member or element; at its end ('}' or ']') it reads
+// the closing token and returns false.
+func (r *fingerprintxReader) more(end jsontext.Kind) bool {
+	if r.bad {
+		return false
+	}
+	switch r.dec.PeekKind() {
+	case end:
+		r.token()
+		return false
+	case jsontext.KindInvalid:
+		r.fail()
 		return false
 	}
 	return true
 }
 
-// str reads a string at s.i ('"' next). The result aliases the line, or
-// *scratch when the string has escapes.
-func (s *fxScan) str(scratch *[]byte) ([]byte, bool) {
-	s.i++ // the opening quote
-	rest := s.b[s.i:]
-	q := bytes.IndexByte(rest, '"')
-	if q < 0 {
-		s.fail()
-		return nil, false
+// nextKey reads the name of an object member, unquoted. The result is
+// valid until the next key is read.
+func (r *fingerprintxReader) nextKey() []byte {
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		r.fail()
+		return nil
 	}
-	if bytes.IndexByte(rest[:q], '\\') < 0 {
-		s.i += q + 1
-		return rest[:q], true
-	}
-	return s.strEscaped(scratch)
+	return fxUnquote(&r.key, v)
 }
 
-// strEscaped decodes a string with escapes from s.i (after the quote).
-func (s *fxScan) strEscaped(scratch *[]byte) ([]byte, bool) {
-	out := (*scratch)[:0]
-	b, i := s.b, s.i
+// skip reads past one value of any type, checking its syntax and its
+// nesting, and returns the offset in the text where the value starts.
+func (r *fingerprintxReader) skip() (start int64) {
+	if r.bad {
+		return 0
+	}
+	if k := r.dec.PeekKind(); r.shallow || k != '{' && k != '[' {
+		v, err := r.dec.ReadValue()
+		if err != nil {
+			r.fail()
+			return 0
+		}
+		return r.dec.InputOffset() - int64(len(v))
+	}
+	// Token by token, to see how deep it goes.
+	depth := r.dec.StackDepth()
+	start = -1
 	for {
-		q := i
-		for q < len(b) && b[q] != '"' && b[q] != '\\' {
-			q++
+		_, err := r.dec.ReadToken()
+		if start < 0 {
+			start = r.dec.InputOffset() - 1
 		}
-		out = append(out, b[i:q]...)
-		i = q
-		if i >= len(b) {
-			s.fail()
-			return nil, false
+		if err != nil || r.dec.StackDepth() > r.maxDepth {
+			r.fail()
+			return 0
 		}
-		if b[i] == '"' {
-			s.i = i + 1
-			*scratch = out
-			return out, true
-		}
-		if i+1 >= len(b) {
-			s.fail()
-			return nil, false
-		}
-		switch c := b[i+1]; c {
-		case '"', '\\', '/':
-			out = append(out, c)
-			i += 2
-		case 'b':
-			out = append(out, '\b')
-			i += 2
-		case 'f':
-			out = append(out, '\f')
-			i += 2
-		case 'n':
-			out = append(out, '\n')
-			i += 2
-		case 'r':
-			out = append(out, '\r')
-			i += 2
-		case 't':
-			out = append(out, '\t')
-			i += 2
-		case 'u':
-			r, ok := fxHex4(b, i+2)
-			if !ok {
-				s.fail()
-				return nil, false
-			}
-			i += 6
-			if utf16.IsSurrogate(r) {
-				r2, ok := rune(0), false
-				if i+1 < len(b) && b[i] == '\\' && b[i+1] == 'u' {
-					r2, ok = fxHex4(b, i+2)
-				}
-				if dec := utf16.DecodeRune(r, r2); ok && dec != utf8.RuneError {
-					r = dec
-					i += 6
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			s.fail()
-			return nil, false
+		if r.dec.StackDepth() == depth {
+			return start
 		}
 	}
 }
 
-func fxHex4(b []byte, i int) (rune, bool) {
-	if i+4 > len(b) {
-		return 0, false
+// fxUnquote returns the text of a JSON string value: the bytes between
+// the quotes when it has no escapes, invalid UTF-8 and all (fingerprint
+// cleans it), else the value unquoted into *scratch. A lone surrogate
+// escape becomes U+FFFD.
+func fxUnquote(scratch *[]byte, v jsontext.Value) []byte {
+	text := v[1 : len(v)-1]
+	if bytes.IndexByte(text, '\\') < 0 {
+		return text
 	}
-	var r rune
-	for _, c := range b[i : i+4] {
-		v, ok := fxUnhex(c)
-		if !ok {
-			return 0, false
+	*scratch, _ = jsontext.AppendUnquote((*scratch)[:0], v)
+	return *scratch
+}
+
+// value reads the next value. An object or array is only read whole when
+// the text is shallow; otherwise it is skipped, nesting checked, and the
+// result is empty, as it is at an error.
+func (r *fingerprintxReader) value() jsontext.Value {
+	if r.bad {
+		return nil
+	}
+	if !r.shallow {
+		if k := r.dec.PeekKind(); k == '{' || k == '[' {
+			r.skip()
+			return nil
 		}
-		r = r<<4 | rune(v)
 	}
-	return r, true
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		r.fail()
+		return nil
+	}
+	return v
 }
 
 // bytesValue reads a string value; any other value is skipped and
 // reported as absent. The result is valid until the next string read.
-func (s *fxScan) bytesValue() ([]byte, bool) {
-	if s.peek() != '"' {
-		s.skip()
+func (r *fingerprintxReader) bytesValue() ([]byte, bool) {
+	v := r.value()
+	if v.Kind() != '"' {
 		return nil, false
 	}
-	return s.str(&s.buf)
+	return fxUnquote(&r.str, v), true
 }
 
 // stringValue is bytesValue as a string of its own.
-func (s *fxScan) stringValue() (string, bool) {
-	b, ok := s.bytesValue()
+func (r *fingerprintxReader) stringValue() (string, bool) {
+	b, ok := r.bytesValue()
 	if !ok {
 		return "", false
 	}
@@ -916,172 +875,53 @@ func (s *fxScan) stringValue() (string, bool) {
 
 // stringList reads an array of strings (other elements skipped) onto
 // list; a single string counts as a list of one.
-func (s *fxScan) stringList(list []string) []string {
-	switch s.peek() {
+func (r *fingerprintxReader) stringList(list []string) []string {
+	if r.bad {
+		return list
+	}
+	switch r.dec.PeekKind() {
 	case '"':
-		v, _ := s.stringValue()
+		v, _ := r.stringValue()
 		return append(list, v)
 	case '[':
 	default:
-		s.skip()
+		r.skip()
 		return list
 	}
-	s.i++
-	first := true
-	for s.nextElem(&first) {
-		if v, ok := s.stringValue(); ok {
+	r.token()
+	for r.more(']') {
+		if v, ok := r.stringValue(); ok {
 			list = append(list, v)
 		}
 	}
 	return list
 }
 
-// intValue reads an integer; a number with a fraction or exponent, or
-// any other value, is skipped and reported as absent.
-func (s *fxScan) intValue() (int64, bool) {
-	c := s.peek()
-	if c != '-' && (c < '0' || c > '9') {
-		s.skip()
+// intValue reads an integer; a number with a fraction or exponent, one
+// beyond int64, or any other value, is skipped and reported as absent.
+func (r *fingerprintxReader) intValue() (int64, bool) {
+	v := r.value()
+	if v.Kind() != '0' {
 		return 0, false
 	}
-	start := s.i
-	s.number()
-	if s.bad {
-		return 0, false
-	}
-	lit := s.b[start:s.i]
-	neg := lit[0] == '-'
-	if neg {
-		lit = lit[1:]
-	}
-	var n int64
-	for _, d := range lit {
-		if d < '0' || d > '9' {
-			return 0, false
-		}
-		if n < 1<<40 {
-			n = n*10 + int64(d-'0')
-		}
-	}
-	if neg {
-		n = -n
-	}
-	return n, true
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	return n, err == nil
 }
 
 // boolValue reads true or false, or "true" or "false" as strings.
-func (s *fxScan) boolValue() (bool, bool) {
-	switch s.peek() {
+func (r *fingerprintxReader) boolValue() (bool, bool) {
+	switch v := r.value(); v.Kind() {
 	case 't':
-		return true, s.literal("true")
+		return true, true
 	case 'f':
-		ok := s.literal("false")
-		return false, ok
+		return false, true
 	case '"':
-		v, _ := s.bytesValue()
-		switch {
-		case fxASCIIEqualFold(v, "true"):
+		switch text := fxUnquote(&r.str, v); {
+		case fxASCIIEqualFold(text, "true"):
 			return true, true
-		case fxASCIIEqualFold(v, "false"):
+		case fxASCIIEqualFold(text, "false"):
 			return false, true
 		}
-		return false, false
 	}
-	s.skip()
 	return false, false
-}
-
-// literal consumes the word w, failing when the text holds another.
-func (s *fxScan) literal(w string) bool {
-	if !bytes.HasPrefix(s.b[s.i:], []byte(w)) {
-		s.fail()
-		return false
-	}
-	s.i += len(w)
-	return true
-}
-
-// number consumes a JSON number.
-func (s *fxScan) number() {
-	b, i := s.b, s.i
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	default:
-		s.fail()
-		return
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			s.fail()
-			return
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			s.fail()
-			return
-		}
-	}
-	s.i = i
-}
-
-// skip consumes one value of any type, checking its syntax.
-func (s *fxScan) skip() {
-	switch c := s.peek(); {
-	case c == '"':
-		s.str(&s.buf)
-	case c == '{':
-		if s.depth++; s.depth > fxMaxDepth {
-			s.fail()
-			return
-		}
-		s.i++
-		first := true
-		for _, ok := s.nextKey(&first); ok; _, ok = s.nextKey(&first) {
-			s.skip()
-		}
-		s.depth--
-	case c == '[':
-		if s.depth++; s.depth > fxMaxDepth {
-			s.fail()
-			return
-		}
-		s.i++
-		first := true
-		for s.nextElem(&first) {
-			s.skip()
-		}
-		s.depth--
-	case c == 't':
-		s.literal("true")
-	case c == 'f':
-		s.literal("false")
-	case c == 'n':
-		s.literal("null")
-	case c == '-' || c >= '0' && c <= '9':
-		s.number()
-	default:
-		s.fail()
-	}
 }
