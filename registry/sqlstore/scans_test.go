@@ -906,3 +906,49 @@ func TestReadersGoOnBetweenWrites(t *testing.T) {
 		}
 	})
 }
+
+// Loaders of one scan write at the same time; each file counts whole.
+func TestConcurrentLoaders(t *testing.T) {
+	sqlstoretest.ForEach(t, func(t *testing.T, s *sqlstore.Store) {
+		sc := newScan(t, s, "concurrent")
+		const loaders, batches, perBatch = 3, 20, 50
+		errs := make(chan error, loaders)
+		for l := range loaders {
+			go func() {
+				errs <- func() error {
+					w, err := s.BeginFile(ctx, sc.ID, registry.ScanInput{Name: fmt.Sprintf("f%d.json", l)}, false)
+					if err != nil {
+						return err
+					}
+					defer w.Abort(ctx)
+					for b := range batches {
+						batch := make([]registry.Observation, perBatch)
+						for i := range batch {
+							// Every loader sees the same services, at its own time.
+							batch[i] = obs(fmt.Sprintf("10.0.%d.%d tcp/80 http", b, i), fmt.Sprintf("1%d:00", l))
+						}
+						if err := w.Write(ctx, batch); err != nil {
+							return err
+						}
+					}
+					_, err = w.Commit(ctx, registry.ScanInput{})
+					return err
+				}()
+			}()
+		}
+		for range loaders {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		closed := closeScan(t, s, sc.ID)
+		if len(closed.Files) != loaders || closed.Services != batches*perBatch || closed.Hosts != batches*perBatch {
+			t.Fatalf("%d files, %d services, %d hosts; want %d, %d, %d",
+				len(closed.Files), closed.Services, closed.Hosts, loaders, batches*perBatch, batches*perBatch)
+		}
+		rows := observations(t, s, registry.ObservationFilter{ScanID: sc.ID, Page: registry.Page{Limit: 1}})
+		if got := line(rows[0]); got != "10.0.0.0 tcp/80 http 10:00-12:00" {
+			t.Errorf("first row %q, want the merged span 10:00-12:00", got)
+		}
+	})
+}
