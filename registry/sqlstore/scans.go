@@ -185,12 +185,14 @@ FROM (SELECT MIN(file_id) AS file_id, MIN(rec) AS rec, MIN(` + sub(recObserved, 
 }
 
 // dropIdentifiedPortsSQL removes the protocol-unknown rows of services
-// that some file identified: an open port (masscan finds it, ZGrab2 tells
-// what answers) is no service of its own. The scan's rows were just
+// that some file identified, and bare open-port rows (no fields) of
+// services some file said more of: an open port (masscan finds it, ZGrab2
+// tells what answers) is no service of its own. The scan's rows were just
 // inserted in index order, so the outer scan reads them sequentially.
 const dropIdentifiedPortsSQL = `DELETE FROM observations WHERE scan_id = ? AND protocol = '` + registry.ProtocolUnknown + `' AND EXISTS (
 	SELECT 1 FROM observations o WHERE o.scan_id = observations.scan_id AND o.ip_sort = observations.ip_sort
-	AND o.transport = observations.transport AND o.port = observations.port AND o.protocol <> '` + registry.ProtocolUnknown + `')`
+	AND o.transport = observations.transport AND o.port = observations.port
+	AND (o.protocol <> '` + registry.ProtocolUnknown + `' OR observations.fields = '' AND o.fields <> ''))`
 
 // CloseScan implements registry.ScanService. The merge runs in one
 // transaction; deleting the staged rows it consumed comes after, a chunk
@@ -264,7 +266,7 @@ func (s *Store) merge(tx *gorm.DB, id int64) error {
 		return res.Error
 	}
 	services := res.RowsAffected
-	if unknowns > 0 && unknowns < stored {
+	if unknowns > 0 {
 		res := tx.Exec(dropIdentifiedPortsSQL, id)
 		if res.Error != nil {
 			return res.Error

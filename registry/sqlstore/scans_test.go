@@ -488,6 +488,14 @@ func TestCloseMerges(t *testing.T) {
 			want: []string{"192.0.2.1 tcp/23 telnet 10:00 telnet.banner=login:"},
 		},
 		{
+			name: "a bare open port gives way to a banner on it",
+			files: [][]registry.Observation{
+				{obs("192.0.2.1 tcp/2323 unknown", "09:00")},
+				{obs("192.0.2.1 tcp/2323 unknown", "09:30", "banner=login:")},
+			},
+			want: []string{"192.0.2.1 tcp/2323 unknown 09:30 banner=login:"},
+		},
+		{
 			name: "unknown records merge among themselves",
 			files: [][]registry.Observation{
 				{obs("192.0.2.1 tcp/23 unknown", "09:00")},
