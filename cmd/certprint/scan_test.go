@@ -55,7 +55,7 @@ func openStore(t *testing.T, dsn string) *sqlstore.Store {
 // then runs the same command again: it resumes the scan, and the result is
 // the same as a clean import of the file.
 func TestScanImportKilled(t *testing.T) {
-	const records = 300_000
+	const records = 200_000
 	file := writeFingerprintx(t, records)
 	for _, dialect := range sqlstoretest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -131,7 +131,7 @@ func killMidway(t *testing.T, s *sqlstore.Store, argv []string) int64 {
 		cmd.Process.Kill()
 		t.Fatalf("the import never created its scan:\n%s", stderr.String())
 	}
-	time.Sleep(700 * time.Millisecond) // into the file: batches are being written
+	time.Sleep(500 * time.Millisecond) // into the file: batches are being written
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
