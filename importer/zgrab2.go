@@ -2,6 +2,7 @@ package importer
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -10,10 +11,13 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/certprint/certprint/fingerprint"
 	"github.com/certprint/certprint/registry"
@@ -25,12 +29,12 @@ import (
 // multiple-module ini file). Every entry becomes one observation or one
 // rejection, so a line yields as many records as it has entries.
 //
-// The reader walks the line in place (zgMembers): the data object and
-// each entry are sub-slices of the line buffer, checked for structure as
-// they are walked, and only the parts read are decoded, with
-// encoding/json into structs declaring the fields read. An HTTP body,
-// commonly 256 KiB, is never decoded whole: the title is looked for in
-// its first 64 KiB only, and ZGrab2 gives its hash.
+// The reader checks each line with jsontext, then walks it in place
+// (zgWalk): the data object and each entry are sub-slices of the line
+// buffer, and only the parts read are decoded, with encoding/json into
+// structs declaring the fields read. An HTTP body, commonly 256 KiB, is
+// never decoded whole: the title is looked for in its first 64 KiB only,
+// and ZGrab2 gives its hash.
 
 func init() { register(ZGrab2, newZGrab2Reader) }
 
@@ -72,8 +76,10 @@ type zgrab2Reader struct {
 	// the next line is read, after the last entry.
 	ip      netip.Addr
 	port    uint16 // 0: the line has none
-	entries zgMembers
+	entries []zgNamed
+	handed  int // how many of entries
 
+	walk  zgWalk
 	certs zgCertCache
 }
 
@@ -85,8 +91,10 @@ func (r *zgrab2Reader) Position() (line, offset int64) { return r.lines.line, 0 
 
 func (r *zgrab2Reader) Next() (registry.Observation, error) {
 	for {
-		if name, value, ok := r.entries.next(); ok {
-			return r.entry(name, value)
+		if r.handed < len(r.entries) {
+			r.handed++
+			e := r.entries[r.handed-1]
+			return r.entry(e.name, e.value)
 		}
 		line, err := r.lines.nextLine()
 		if err != nil {
@@ -104,13 +112,25 @@ func (r *zgrab2Reader) Next() (registry.Observation, error) {
 // target reads the top level of a line: the address, the port when the
 // line has one, and where the data entries are.
 func (r *zgrab2Reader) target(line []byte, first bool) error {
-	r.entries = zgMembers{}
+	clear(r.entries)
+	r.entries, r.handed = r.entries[:0], 0
 	if first {
 		line = bytes.TrimPrefix(line, []byte("\ufeff"))
 	}
-	top, ok := zgObject(line)
+	// The line is checked whole here, so that a line broken in its last
+	// entry yields a rejection and nothing else; the walks of its parts
+	// then read what the check found, not the JSON again.
+	w := &r.walk
+	top := w.index(line)
+	if top == nil {
+		if first && !bytes.Contains(line, []byte(`"data"`)) {
+			return &FormatError{Format: ZGrab2, Reason: "the first line is not a JSON object with a data member"}
+		}
+		return r.lines.recordError(ReasonMalformed, errors.New("not a well-formed JSON object"))
+	}
+	w.object(top)
 	var ipRaw, portRaw, data []byte
-	for key, value, ok := top.next(); ok; key, value, ok = top.next() {
+	for key, value, ok := w.next(); ok; key, value, ok = w.next() {
 		switch string(key) {
 		case "ip":
 			ipRaw = value
@@ -120,34 +140,20 @@ func (r *zgrab2Reader) target(line []byte, first bool) error {
 			data = value
 		}
 	}
-	if !ok || !top.closed() || zgSpace(line, top.end) != len(line) {
-		if first && !bytes.Contains(line, []byte(`"data"`)) {
-			return &FormatError{Format: ZGrab2, Reason: "the first line is not a JSON object with a data member"}
-		}
-		return r.lines.recordError(ReasonMalformed, errors.New("not a well-formed JSON object"))
-	}
 	if data == nil {
 		if first {
 			return &FormatError{Format: ZGrab2, Reason: "the first record has no data member (ZGrab2 keys results by scanner under data)"}
 		}
 		return r.lines.recordError(ReasonMalformed, errors.New("no data member"))
 	}
-	entries, ok := zgObject(data)
-	if !ok {
+	if !w.object(data) {
 		return r.lines.recordError(ReasonMalformed, errors.New("data is not an object"))
 	}
-	// Walk the entries once before handing any out, so that a line broken
-	// in its last entry yields a rejection and nothing else.
-	n := 0
-	for walk := entries; ; n++ {
-		if _, _, ok := walk.next(); !ok {
-			if !walk.closed() {
-				return r.lines.recordError(ReasonMalformed, errors.New("data is not a well-formed object"))
-			}
-			break
-		}
+	entries := r.entries
+	for name, value, ok := w.next(); ok; name, value, ok = w.next() {
+		entries = append(entries, zgNamed{name, value})
 	}
-	if n == 0 {
+	if len(entries) == 0 {
 		return r.lines.recordError(zgReasonNoData, errors.New("data has no entries"))
 	}
 	ip, _ := zgString(ipRaw)
@@ -163,6 +169,10 @@ func (r *zgrab2Reader) target(line []byte, first bool) error {
 	return nil
 }
 
+// zgNamed is an object member: its name as written between the quotes,
+// and its value, raw.
+type zgNamed struct{ name, value []byte }
+
 // zgEntry is one data entry, as sub-slices of the line.
 type zgEntry struct {
 	status, protocol, port, timestamp, result []byte
@@ -173,12 +183,12 @@ func (r *zgrab2Reader) entry(name, value []byte) (registry.Observation, error) {
 	reject := func(reason, format string, args ...any) (registry.Observation, error) {
 		return registry.Observation{}, r.lines.recordError(reason, fmt.Errorf("data entry %s: %s", zgQuote(zgKey(name)), fmt.Sprintf(format, args...)))
 	}
-	members, ok := zgObject(value)
-	if !ok {
+	w := &r.walk
+	if !w.object(value) {
 		return reject(ReasonMalformed, "not an object")
 	}
 	var e zgEntry
-	for key, value, ok := members.next(); ok; key, value, ok = members.next() {
+	for key, value, ok := w.next(); ok; key, value, ok = w.next() {
 		switch string(key) {
 		case "status":
 			e.status = value
@@ -191,9 +201,6 @@ func (r *zgrab2Reader) entry(name, value []byte) (registry.Observation, error) {
 		case "result":
 			e.result = value
 		}
-	}
-	if !members.closed() {
-		return reject(ReasonMalformed, "not a well-formed object")
 	}
 
 	status, ok := zgString(e.status)
@@ -224,7 +231,7 @@ func (r *zgrab2Reader) entry(name, value []byte) (registry.Observation, error) {
 	}
 	kind := zgModules[module]
 
-	s := zgService{certs: &r.certs}
+	s := zgService{walk: w, certs: &r.certs}
 	if len(e.result) > 0 && !zgNull(e.result) && kind.parse != nil {
 		s.fields = fingerprint.Fields{}
 		if err := kind.parse(e.result, &s); err != nil {
@@ -306,6 +313,7 @@ func zgStatusClass(status string) zgStatus {
 
 // zgService is what one module's result says.
 type zgService struct {
+	walk   *zgWalk
 	certs  *zgCertCache
 	fields fingerprint.Fields
 	tls    bool // a TLS server answered on the port itself
@@ -344,13 +352,16 @@ var zgModules = map[string]zgModule{
 // The response is walked rather than decoded, so that the body is read
 // no further than its title can be.
 func zgParseHTTP(result []byte, s *zgService) error {
-	response, err := zgMember(result, "response")
+	w := s.walk
+	response, err := w.member(result, "response")
 	if err != nil || response == nil {
 		return err
 	}
-	members, _ := zgObject(response)
+	if !w.object(response) {
+		return errors.New("response is not an object")
+	}
 	var code, line, headers, body, bodySHA256, request []byte
-	for key, value, ok := members.next(); ok; key, value, ok = members.next() {
+	for key, value, ok := w.next(); ok; key, value, ok = w.next() {
 		switch string(key) {
 		case "status_code":
 			code = value
@@ -366,9 +377,6 @@ func zgParseHTTP(result []byte, s *zgService) error {
 			request = value
 		}
 	}
-	if !members.closed() {
-		return errors.New("response is not an object")
-	}
 	f := s.fields
 	if n, ok := zgInt(code); ok && n != 0 {
 		f.SetStatusCode(n)
@@ -377,15 +385,15 @@ func zgParseHTTP(result []byte, s *zgService) error {
 	}
 	_, s.identified = f[registry.FieldHTTPStatus]
 	if headers != nil {
-		var list zgHeaders
-		if err := list.UnmarshalJSON(headers); err != nil {
+		list, err := w.headers(headers)
+		if err != nil {
 			return err
 		}
 		for _, header := range list {
 			f.SetHeader(header.Key, header.Value...)
 		}
 	}
-	if title, ok := fingerprint.Title(zgUnquotePrefix(body, zgTitleScan)); ok {
+	if title, ok := fingerprint.Title(w.unquotePrefix(body, zgTitleScan)); ok {
 		f.SetTitle(title)
 	}
 	if text, ok := zgString(bodySHA256); ok {
@@ -393,7 +401,7 @@ func zgParseHTTP(result []byte, s *zgService) error {
 			f.Set(registry.FieldHTTPBodySHA256, sum)
 		}
 	}
-	tlsLog, err := zgMember(request, "tls_log")
+	tlsLog, err := w.member(request, "tls_log")
 	if err != nil {
 		return fmt.Errorf("request: %w", err)
 	}
@@ -407,7 +415,7 @@ func zgParseHTTP(result []byte, s *zgService) error {
 // what fingerprint.Title looks at.
 const zgTitleScan = 64 << 10
 
-// zgHeaders reads a ZGrab2 header object: lower-case names with "_" for
+// zgHeaders is a ZGrab2 header object: lower-case names with "_" for
 // "-", each with an array of values, and the headers outside ZGrab2's
 // list of known names in an "unknown" array of {key, value}. Both places
 // come out as one list, in the order of the record.
@@ -418,38 +426,35 @@ type zgHeader struct {
 	Value []string `json:"value"`
 }
 
-func (h *zgHeaders) UnmarshalJSON(b []byte) error {
+// headers reads the header object b (see zgHeaders).
+func (w *zgWalk) headers(b []byte) (zgHeaders, error) {
 	if zgNull(b) {
-		return nil
+		return nil, nil
 	}
-	members, _ := zgObject(b)
-	key, value, ok := members.next()
-	for ; ok && len(*h) < zgMaxListed; key, value, ok = members.next() {
+	if !w.object(b) {
+		return nil, errors.New("headers are not an object")
+	}
+	var h zgHeaders
+	for key, value, ok := w.next(); ok && len(h) < zgMaxListed; key, value, ok = w.next() {
 		name := zgKey(key)
 		if name == "unknown" {
 			var unknown []zgHeader
 			if err := json.Unmarshal(value, &unknown); err != nil {
-				return fmt.Errorf("headers.unknown: %w", err)
+				return nil, fmt.Errorf("headers.unknown: %w", err)
 			}
-			*h = append(*h, unknown[:min(len(unknown), zgMaxListed)]...)
+			h = append(h, unknown[:min(len(unknown), zgMaxListed)]...)
 			continue
 		}
 		var values []string
-		if len(value) > 0 && value[0] == '"' { // a single value, not in an array
-			s, ok := zgString(value)
-			if !ok {
-				return fmt.Errorf("header %s: a broken string", zgQuote(name))
-			}
-			values = []string{s}
+		if value[0] == '"' { // a single value, not in an array
+			text, _ := zgString(value)
+			values = []string{text}
 		} else if err := json.Unmarshal(value, &values); err != nil {
-			return fmt.Errorf("header %s: %w", zgQuote(name), err)
+			return nil, fmt.Errorf("header %s: %w", zgQuote(name), err)
 		}
-		*h = append(*h, zgHeader{Key: name, Value: values})
+		h = append(h, zgHeader{Key: name, Value: values})
 	}
-	if !ok && !members.closed() {
-		return errors.New("headers are not an object")
-	}
-	return nil
+	return h, nil
 }
 
 // TLS (zcrypto's TLSLog): the tls module's result, and the tls_log or
@@ -512,18 +517,19 @@ func (n zgName) dn() fingerprint.DN {
 // reports whether a TLS server answered. The DER (raw) is the source;
 // zcrypto's parsed form fills in what the DER could not give.
 func (s *zgService) applyTLS(log []byte) (bool, error) {
-	handshake, err := zgMember(log, "handshake_log")
+	w := s.walk
+	handshake, err := w.member(log, "handshake_log")
 	if err != nil || handshake == nil {
 		return false, err
 	}
 	var hello, certificates, cert, raw, parsed []byte
-	if err := zgMembersOf(handshake, []string{"server_hello", "server_certificates"}, &hello, &certificates); err != nil {
+	if err := w.membersOf(handshake, []string{"server_hello", "server_certificates"}, &hello, &certificates); err != nil {
 		return false, err
 	}
-	if cert, err = zgMember(certificates, "certificate"); err != nil {
+	if cert, err = w.member(certificates, "certificate"); err != nil {
 		return false, fmt.Errorf("server_certificates: %w", err)
 	}
-	if err := zgMembersOf(cert, []string{"raw", "parsed"}, &raw, &parsed); err != nil {
+	if err := w.membersOf(cert, []string{"raw", "parsed"}, &raw, &parsed); err != nil {
 		return false, fmt.Errorf("certificate: %w", err)
 	}
 	f := s.fields
@@ -551,14 +557,14 @@ func (s *zgService) applyTLS(log []byte) (bool, error) {
 			}
 		}
 	}
-	version, err := zgMember(hello, "version")
+	version, err := w.member(hello, "version")
 	if err != nil {
 		return false, fmt.Errorf("server_hello: %w", err)
 	}
 	if version != nil {
 		name, ok := zgString(version) // a bare name, or zcrypto's {name, value}
 		if !ok {
-			name, _, err = zgStringMember(version, "name")
+			name, _, err = w.stringMember(version, "name")
 			if err != nil {
 				return false, fmt.Errorf("server_hello.version: %w", err)
 			}
@@ -633,7 +639,7 @@ func zgParseBanner(result []byte, s *zgService) error {
 		return err
 	}
 	s.fields.Set(registry.FieldBanner, zgBannerText(b.Banner, b.Length))
-	tls, err := zgMember(result, "tls")
+	tls, err := s.walk.member(result, "tls")
 	if err == nil {
 		s.tls, err = s.applyTLS(tls)
 	}
@@ -692,7 +698,7 @@ func zgParseFTP(result []byte, s *zgService) error {
 	}
 	s.fields.Set(registry.FieldFTPBanner, zgCut(r.Banner, zgBannerKeep))
 	s.identified = strings.TrimSpace(r.Banner) != ""
-	tls, err := zgMember(result, "tls")
+	tls, err := s.walk.member(result, "tls")
 	if err == nil {
 		tls, err := s.applyTLS(tls)
 		if err != nil {
@@ -743,266 +749,171 @@ func zgQuote(s string) string {
 	return fmt.Sprintf("%q", zgCut(s, 64))
 }
 
-// zgKey decodes the raw (quoted-content) bytes of an object key.
-func zgKey(raw []byte) string {
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw)
-	}
-	var s string
-	quoted := make([]byte, 0, len(raw)+2)
-	quoted = append(append(append(quoted, '"'), raw...), '"')
-	if json.Unmarshal(quoted, &s) != nil {
-		return string(raw)
-	}
-	return s
+// zgDecodeOptions: text from servers need not be UTF-8 (fingerprint
+// cleans it), and a repeated name is read again rather than refused, as
+// encoding/json does.
+var zgDecodeOptions = []jsontext.Options{jsontext.AllowInvalidUTF8(true), jsontext.AllowDuplicateNames(true)}
+
+// zgWalk walks JSON objects in place. index checks a line with jsontext
+// and records the members of every object in it that is not inside an
+// array (names and values as sub-slices of the line), so that walking a
+// part of the line again, as deep as it goes, reads no JSON.
+type zgWalk struct {
+	in      bytes.Buffer
+	dec     jsontext.Decoder
+	b       []byte     // the text indexed
+	objects []zgObject // in the order of the text
+	members []zgMember
+	at      int32  // the member next returns; -1 at the end
+	text    []byte // a body decoded by unquotePrefix, reused
 }
 
-// zgString decodes a raw JSON string value; ok is false for anything
-// else. null and a missing value give "", true.
-func zgString(v []byte) (string, bool) {
-	if len(v) == 0 || zgNull(v) {
-		return "", true
-	}
-	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' && bytes.IndexByte(v, '\\') < 0 {
-		return string(v[1 : len(v)-1]), true
-	}
-	var s string
-	if json.Unmarshal(v, &s) != nil {
-		return "", false
-	}
-	return s, true
+// zgKeepMembers bounds the record of members kept for the next line: a
+// line of 4 MiB can have hundreds of thousands.
+const zgKeepMembers = 1 << 16
+
+type zgObject struct {
+	start int   // offset of its '{' in b
+	first int32 // its first member; -1 for none
 }
 
-// zgInt reads a raw JSON integer of at most nine digits (a status code);
-// ok is false for anything else.
-func zgInt(v []byte) (int, bool) {
-	if len(v) == 0 || len(v) > 9 {
-		return 0, false
-	}
-	n := 0
-	for _, c := range v {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
+type zgMember struct {
+	name  []byte // between the quotes, as written
+	value []byte // raw JSON text
+	next  int32  // the object's next member; -1 after the last
 }
 
-// zgUnquotePrefix decodes a raw JSON string value until max bytes are
-// out, so that a large body is decoded only as far as it is looked at.
-// Broken escapes become U+FFFD; anything but a string gives nil.
-func zgUnquotePrefix(raw []byte, max int) []byte {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+// index checks that b is a JSON object with only white space around it,
+// records its objects, and returns its text; nil when b is anything else.
+func (w *zgWalk) index(b []byte) []byte {
+	if cap(w.members) > zgKeepMembers {
+		w.objects, w.members = nil, nil // a hostile line's, not kept
+	}
+	w.b, w.objects, w.members = b, w.objects[:0], w.members[:0]
+	w.in = *bytes.NewBuffer(b) // read in place, not copied
+	w.dec.Reset(&w.in, zgDecodeOptions...)
+	var object []byte
+	if w.dec.PeekKind() == '{' {
+		object = w.indexObject()
+	}
+	if _, err := w.dec.ReadToken(); object == nil || err != io.EOF {
+		w.b = nil
 		return nil
 	}
-	in := raw[1 : len(raw)-1]
-	out := make([]byte, 0, min(len(in), max))
-	for len(in) > 0 && len(out) < max {
-		k := bytes.IndexByte(in, '\\')
-		if k < 0 {
-			k = len(in)
-		}
-		k = min(k, max-len(out))
-		out = append(out, in[:k]...)
-		in = in[k:]
-		if len(in) == 0 || in[0] != '\\' || len(out) >= max {
-			continue
-		}
-		if len(in) < 2 {
-			break
-		}
-		switch c := in[1]; c {
-		case '"', '\\', '/':
-			out = append(out, c)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, size := zgUnicodeEscape(in)
-			out = utf8.AppendRune(out, r)
-			in = in[size:]
-			continue
-		default:
-			out = utf8.AppendRune(out, utf8.RuneError)
-		}
-		in = in[2:]
-	}
-	return out
+	return object
 }
 
-// zgUnicodeEscape decodes the \uXXXX escape (or surrogate pair) at the
-// start of in, returning the rune and how many bytes it took.
-func zgUnicodeEscape(in []byte) (rune, int) {
-	r, ok := zgHex4(in)
-	if !ok {
-		return utf8.RuneError, min(len(in), 2)
+// indexObject reads an object and records its members and those of the
+// objects in it; it returns the text of the object, nil at an error.
+func (w *zgWalk) indexObject() []byte {
+	if _, err := w.dec.ReadToken(); err != nil {
+		return nil
 	}
-	if utf16.IsSurrogate(r) {
-		if r2, ok := zgHex4(in[6:]); ok && len(in) >= 12 && in[6] == '\\' {
-			if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
-				return pair, 12
-			}
+	start := int(w.dec.InputOffset()) - 1
+	object := len(w.objects)
+	w.objects = append(w.objects, zgObject{start: start, first: -1})
+	last := int32(-1)
+	for w.dec.PeekKind() == '"' {
+		name := w.read()
+		if name == nil {
+			return nil
 		}
-		return utf8.RuneError, 6
-	}
-	return r, 6
-}
-
-// zgHex4 reads the four hex digits of a \u escape at the start of in.
-func zgHex4(in []byte) (rune, bool) {
-	if len(in) < 6 || in[0] != '\\' || in[1] != 'u' {
-		return 0, false
-	}
-	var r rune
-	for _, c := range in[2:6] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
+		m := int32(len(w.members))
+		w.members = append(w.members, zgMember{name: name[1 : len(name)-1], next: -1})
+		var value []byte
+		if w.dec.PeekKind() == '{' {
+			value = w.indexObject()
+		} else {
+			value = w.read()
 		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
-}
-
-// zgPort reads a raw JSON port number: 0 when absent (ZGrab2 omits a zero
-// port), ok false when it is not an integer from 1 to 65535.
-func zgPort(v []byte) (uint16, bool) {
-	if len(v) == 0 || zgNull(v) {
-		return 0, true
-	}
-	n := 0
-	for _, c := range v {
-		if c < '0' || c > '9' || n > 65535 {
-			return 0, false
+		if value == nil {
+			return nil
 		}
-		n = n*10 + int(c-'0')
+		w.members[m].value = value
+		if last < 0 {
+			w.objects[object].first = m
+		} else {
+			w.members[last].next = m
+		}
+		last = m
 	}
-	if n > 65535 {
-		return 0, false
+	if _, err := w.dec.ReadToken(); err != nil { // the '}'
+		return nil
 	}
-	return uint16(n), true
+	return w.b[start:w.dec.InputOffset()]
 }
 
-// zgMembers walks the members of one JSON object in place, without
-// decoding: keys come back as the raw bytes between their quotes, values
-// as raw JSON text. It checks the object's structure (quotes, colons,
-// commas, balanced brackets) as it goes and stops at the first fault,
-// never reading out of bounds; the values a reader uses are checked when
-// decoded.
-type zgMembers struct {
-	b    []byte
-	i    int
-	more bool // a member was read: a comma or the end comes next
-	end  int  // after the closing brace, once reached; 0 before
-}
-
-// zgObject starts walking the object in b; ok is false when b is not one.
-func zgObject(b []byte) (zgMembers, bool) {
-	i := zgSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return zgMembers{}, false
+// read reads one value whole, checking it; nil at an error.
+func (w *zgWalk) read() []byte {
+	v, err := w.dec.ReadValue()
+	if err != nil {
+		return nil
 	}
-	return zgMembers{b: b, i: i + 1}, true
+	end := int(w.dec.InputOffset())
+	return w.b[end-len(v) : end]
 }
 
-// closed reports whether the walk reached the object's closing brace, as
-// opposed to stopping at a fault.
-func (m *zgMembers) closed() bool { return m.end > 0 }
+// object starts walking the object b, a part of the text indexed; false
+// when b is not an object. Text that is not a part of it (the reader
+// walks none) is indexed first.
+func (w *zgWalk) object(b []byte) bool {
+	w.at = -1
+	at := cap(w.b) - cap(b) // where b starts in w.b, if it is a part of it
+	if len(b) == 0 || at < 0 || at >= len(w.b) || &w.b[at] != &b[0] {
+		if w.index(b) == nil {
+			return false
+		}
+		at = w.objects[0].start
+	}
+	i, found := slices.BinarySearchFunc(w.objects, at, func(o zgObject, at int) int { return cmp.Compare(o.start, at) })
+	if !found {
+		return false
+	}
+	w.at = w.objects[i].first
+	return true
+}
 
-func (m *zgMembers) next() (key, value []byte, ok bool) {
-	b := m.b
-	if b == nil {
+// next returns the next member of the object walked; ok is false after
+// the last.
+func (w *zgWalk) next() (name, value []byte, ok bool) {
+	if w.at < 0 {
 		return nil, nil, false
 	}
-	m.b = nil // until this member is read whole
-	i := zgSpace(b, m.i)
-	if i < len(b) && b[i] == '}' {
-		m.end = i + 1
-		return nil, nil, false
-	}
-	if m.more {
-		if i >= len(b) || b[i] != ',' {
-			return nil, nil, false
-		}
-		i = zgSpace(b, i+1)
-	}
-	if i >= len(b) || b[i] != '"' {
-		return nil, nil, false
-	}
-	end := zgStringEnd(b, i)
-	if end < 0 {
-		return nil, nil, false
-	}
-	key = b[i+1 : end-1]
-	i = zgSpace(b, end)
-	if i >= len(b) || b[i] != ':' {
-		return nil, nil, false
-	}
-	i = zgSpace(b, i+1)
-	vend := zgValueEnd(b, i)
-	if vend < 0 {
-		return nil, nil, false
-	}
-	m.b, m.i, m.more = b, vend, true
-	return key, b[i:vend], true
+	m := &w.members[w.at]
+	w.at = m.next
+	return m.name, m.value, true
 }
 
-// zgMember returns the value of one member of an object, nil when it is
-// absent or the object is null or missing.
-func zgMember(object []byte, name string) ([]byte, error) {
-	if object == nil || zgNull(object) {
-		return nil, nil
-	}
-	members, _ := zgObject(object)
+// member returns the value of one member of an object, nil when it is
+// absent or null, or the object is null or missing.
+func (w *zgWalk) member(object []byte, name string) ([]byte, error) {
 	var found []byte
-	for key, value, ok := members.next(); ok; key, value, ok = members.next() {
-		if found == nil && string(key) == name && !zgNull(value) {
-			found = value
-		}
-	}
-	if !members.closed() {
-		return nil, errors.New("not a well-formed object")
-	}
-	return found, nil
+	err := w.membersOf(object, []string{name}, &found)
+	return found, err
 }
 
-// zgMembersOf sets out[i] to the value of member names[i] of an object
-// (nil when absent or null), in one walk.
-func zgMembersOf(object []byte, names []string, out ...*[]byte) error {
+// membersOf sets out[i] to the value of the first member names[i] of an
+// object (nil when absent or null), in one walk.
+func (w *zgWalk) membersOf(object []byte, names []string, out ...*[]byte) error {
 	if object == nil || zgNull(object) {
 		return nil
 	}
-	members, _ := zgObject(object)
-	for key, value, ok := members.next(); ok; key, value, ok = members.next() {
+	if !w.object(object) {
+		return errors.New("not a well-formed object")
+	}
+	for key, value, ok := w.next(); ok; key, value, ok = w.next() {
 		for i, name := range names {
 			if *out[i] == nil && string(key) == name && !zgNull(value) {
 				*out[i] = value
 			}
 		}
 	}
-	if !members.closed() {
-		return errors.New("not a well-formed object")
-	}
 	return nil
 }
 
-// zgStringMember returns a string member of an object.
-func zgStringMember(object []byte, name string) (string, bool, error) {
-	value, err := zgMember(object, name)
+// stringMember returns a string member of an object.
+func (w *zgWalk) stringMember(object []byte, name string) (string, bool, error) {
+	value, err := w.member(object, name)
 	if err != nil || value == nil {
 		return "", false, err
 	}
@@ -1015,75 +926,86 @@ func zgStringMember(object []byte, name string) (string, bool, error) {
 
 func zgNull(v []byte) bool { return bytes.Equal(v, []byte("null")) }
 
-func zgSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
+// zgKey decodes the name of a member, as next returns it.
+func zgKey(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw)
 	}
-	return i
+	quoted := make([]byte, 0, len(raw)+2)
+	quoted = append(append(append(quoted, '"'), raw...), '"')
+	return string(zgUnquote(quoted))
 }
 
-// zgStringEnd returns the index after the string starting at b[i] (a
-// quote), or -1. A quote preceded by an odd run of backslashes is
-// escaped; IndexByte keeps long strings (bodies) fast.
-func zgStringEnd(b []byte, i int) int {
-	j := i + 1
-	for {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
-			return -1
+// zgUnquote decodes a JSON string: without escapes it is the bytes
+// between the quotes, invalid UTF-8 and all, for fingerprint to clean;
+// with escapes jsontext decodes it, as encoding/json would, making
+// invalid UTF-8 and lone surrogates U+FFFD.
+func zgUnquote(quoted []byte) []byte {
+	text := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(text, '\\') < 0 {
+		return text
+	}
+	out, _ := jsontext.AppendUnquote(nil, quoted)
+	return out
+}
+
+// zgString decodes a raw JSON string value; ok is false for anything
+// else. null and a missing value give "", true.
+func zgString(v []byte) (string, bool) {
+	if len(v) == 0 || zgNull(v) {
+		return "", true
+	}
+	if jsontext.Value(v).Kind() != '"' {
+		return "", false
+	}
+	return string(zgUnquote(v)), true
+}
+
+// zgInt reads a raw JSON integer of at most nine digits (a status code);
+// ok is false for anything else.
+func zgInt(v []byte) (int, bool) {
+	if len(v) > 9 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(v), 10, 32)
+	return int(n), err == nil
+}
+
+// unquotePrefix decodes the start of a raw JSON string value, its first
+// max bytes, so that a large body is decoded only as far as it is looked
+// at; anything but a string gives nil. The result is valid until the
+// next call.
+func (w *zgWalk) unquotePrefix(raw []byte, max int) []byte {
+	if jsontext.Value(raw).Kind() != '"' {
+		return nil
+	}
+	// An escape takes at most six bytes for one byte out, and a prefix of
+	// the string cut in a surrogate pair ends in a U+FFFD that is not in
+	// the string: enough of it is decoded to give max bytes and that much
+	// more. HTML escaped by encoding/json is seldom twice its length.
+	const cut = len("\uFFFD")
+	if n := 6*(max+cut) + 16; len(raw) > n {
+		raw = raw[:n]
+	}
+	if text := raw[1:]; bytes.IndexByte(text, '\\') < 0 {
+		text = bytes.TrimSuffix(text, []byte(`"`))
+		return text[:min(len(text), max)]
+	}
+	for n := 2*max + 16; ; n += 6*(max+cut-len(w.text)) + 16 {
+		n = min(n, len(raw))
+		w.text, _ = jsontext.AppendUnquote(w.text[:0], raw[:n])
+		if len(w.text) >= max+cut || n == len(raw) {
+			return w.text[:min(len(w.text), max)]
 		}
-		q := j + k
-		slashes := 0
-		for p := q - 1; p > i && b[p] == '\\'; p-- {
-			slashes++
-		}
-		if slashes%2 == 0 {
-			return q + 1
-		}
-		j = q + 1
 	}
 }
 
-// zgValueEnd returns the index after the JSON value starting at b[i], or -1.
-func zgValueEnd(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
+// zgPort reads a raw JSON port number: 0 when absent (ZGrab2 omits a zero
+// port), ok false when it is not an integer from 1 to 65535.
+func zgPort(v []byte) (uint16, bool) {
+	if len(v) == 0 || zgNull(v) {
+		return 0, true
 	}
-	switch b[i] {
-	case '"':
-		return zgStringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				end := zgStringEnd(b, j)
-				if end < 0 {
-					return -1
-				}
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return -1
-	}
-	j := i
-	for j < len(b) && !zgDelimiter(b[j]) {
-		j++
-	}
-	if j == i {
-		return -1
-	}
-	return j
-}
-
-// zgDelimiter ends a number or a literal.
-func zgDelimiter(c byte) bool {
-	return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\r' || c == '\n'
+	n, err := strconv.ParseUint(string(v), 10, 16)
+	return uint16(n), err == nil
 }

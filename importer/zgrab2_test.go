@@ -241,14 +241,17 @@ func TestZGrab2Members(t *testing.T) {
 		{"spaced", " { \"a\" : 1 ,\n\"b\":\t[1, {\"c\": \"}\"}] } ", []string{`a=1`, `b=[1, {"c": "}"}]`}},
 		{"escapes", `{"k\"ey":"va\\\"l}","x":{"y":"\\"},"z":null}`, []string{`k\"ey="va\\\"l}"`, `x={"y":"\\"}`, `z=null`}},
 		{"literals", `{"t":true,"f":false,"n":-1.5e3}`, []string{`t=true`, `f=false`, `n=-1.5e3`}},
-		{"truncated", `{"a":1,"b":{"c":`, []string{`a=1`}},
+		{"duplicates", `{"a":1,"a":2}`, []string{`a=1`, `a=2`}},
+		{"truncated", `{"a":1,"b":{"c":`, nil}, // only checked text is walked
+		{"trailing garbage", `{"a":1} x`, nil},
 		{"not an object", `[1]`, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string
-			if m, ok := zgObject([]byte(c.object)); ok {
-				for k, v, ok := m.next(); ok; k, v, ok = m.next() {
+			var w zgWalk
+			if w.object([]byte(c.object)) {
+				for k, v, ok := w.next(); ok; k, v, ok = w.next() {
 					got = append(got, string(k)+"="+string(v))
 				}
 			}
@@ -256,6 +259,35 @@ func TestZGrab2Members(t *testing.T) {
 				t.Errorf("got %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestZGrab2WalkParts walks the parts of an indexed line: objects at any
+// depth are found as parts of the line, objects inside arrays are not.
+func TestZGrab2WalkParts(t *testing.T) {
+	text := []byte(` {"a":{"b":{"c":1,"d":[{"e":2}]}},"f":{}} `)
+	var w zgWalk
+	line := w.index(text)
+	if string(line) != string(text[1:len(text)-1]) {
+		t.Fatalf("index gave %q", line)
+	}
+	a, _ := w.member(line, "a")
+	b, _ := w.member(a, "b")
+	d, _ := w.member(b, "d")
+	c, _, err := w.stringMember(b, "c")
+	if string(b) != `{"c":1,"d":[{"e":2}]}` || string(d) != `[{"e":2}]` || err == nil || c != "" {
+		t.Errorf("a.b = %s, a.b.d = %s, a.b.c: %q %v", b, d, c, err)
+	}
+	if w.object(d) {
+		t.Error("an array walked as an object")
+	}
+	if f, _ := w.member(line, "f"); !w.object(f) {
+		t.Error("an empty object not walked")
+	} else if _, _, ok := w.next(); ok {
+		t.Error("an empty object with members")
+	}
+	if &w.b[0] != &text[0] || len(w.objects) != 4 {
+		t.Errorf("%d objects indexed, want 4, all at once", len(w.objects))
 	}
 }
 
@@ -270,29 +302,25 @@ func TestZGrab2UnquotePrefix(t *testing.T) {
 		{"non-ASCII", `"\u00e9t\u00E9 \u65e5\u672c"`, 100},
 		{"surrogate pair", `"\ud83d\ude00!"`, 100},
 		{"lone surrogate", `"\ud83dx"`, 100},
-		{"bad escape", `"a\qb"`, 100},
-		{"short unicode escape", `"a\u12"`, 100},
 		{"cut", `"abcdefgh"`, 3},
 		{"cut before an escape", `"ab\u0041cd"`, 2},
+		{"cut among escapes", `"` + strings.Repeat(`\u0041`, 100) + `"`, 7},
+		{"cut among surrogate pairs", `"` + strings.Repeat(`\ud83d\ude00`, 100) + `"`, 9},
 		{"not a string", `123`, 100},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got := string(zgUnquotePrefix([]byte(c.raw), c.max))
+			var w zgWalk
+			got := string(w.unquotePrefix([]byte(c.raw), c.max))
 			var want string
 			if json.Unmarshal([]byte(c.raw), &want) != nil {
 				want = "" // anything that is not a JSON string
-				if c.name == "bad escape" {
-					want = "a\ufffdb"
-				} else if c.name == "short unicode escape" {
-					want = "a\ufffd12"
-				}
 			}
 			if len(want) > c.max {
 				want = want[:c.max]
 			}
 			if got != want {
-				t.Errorf("zgUnquotePrefix(%s, %d) = %q, want %q", c.raw, c.max, got, want)
+				t.Errorf("unquotePrefix(%s, %d) = %q, want %q", c.raw, c.max, got, want)
 			}
 		})
 	}
