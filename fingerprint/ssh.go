@@ -1,9 +1,9 @@
 package fingerprint
 
 import (
-	"encoding/binary"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"strings"
 
