@@ -125,7 +125,7 @@ func (a *app) importScan(ctx context.Context, s *sqlstore.Store, si scanImport, 
 	if si.appendTo == 0 {
 		closed, err := s.CloseScan(ctx, scan.ID)
 		if err != nil {
-			return fmt.Errorf("scan %d: %w", scan.ID, err)
+			return err // store errors name the scan
 		}
 		sum.State = closed.State
 		a.say("scan %d %q closed: %d hosts, %d observations", closed.ID, terminalSafe(closed.Name), closed.Hosts, closed.Services)
@@ -336,34 +336,36 @@ func (a *app) printScans(scans []registry.Scan) error {
 }
 
 func (a *app) scanCloseCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "close ID",
-		Short: "Close an importing scan: merge its observations and make it visible",
-		Args:  args(1, 1),
-		RunE: func(cmd *cobra.Command, argv []string) error {
-			id, err := scanID(argv[0])
+	return a.scanIDCommand("close ID", "Close an importing scan: merge its observations and make it visible",
+		func(ctx context.Context, s *sqlstore.Store, id int64) error {
+			sc, err := s.CloseScan(ctx, id)
 			if err != nil {
 				return err
 			}
-			return a.withStore(cmd.Context(), func(s *sqlstore.Store) error {
-				sc, err := s.CloseScan(cmd.Context(), id)
-				if err != nil {
-					return fmt.Errorf("scan %d: %w", id, err)
-				}
-				a.say("scan %d %q closed: %d hosts, %d observations", sc.ID, terminalSafe(sc.Name), sc.Hosts, sc.Services)
-				if a.json {
-					return a.printJSON(sc)
-				}
-				return nil
-			})
-		},
-	}
+			a.say("scan %d %q closed: %d hosts, %d observations", sc.ID, terminalSafe(sc.Name), sc.Hosts, sc.Services)
+			if a.json {
+				return a.printJSON(sc)
+			}
+			return nil
+		})
 }
 
 func (a *app) scanDropCommand() *cobra.Command {
+	return a.scanIDCommand("drop ID", "Delete a scan and everything imported into it",
+		func(ctx context.Context, s *sqlstore.Store, id int64) error {
+			if err := s.DropScan(ctx, id); err != nil {
+				return err
+			}
+			a.say("scan %d dropped", id)
+			return nil
+		})
+}
+
+// scanIDCommand is a command whose one argument is a scan id.
+func (a *app) scanIDCommand(use, short string, run func(context.Context, *sqlstore.Store, int64) error) *cobra.Command {
 	return &cobra.Command{
-		Use:   "drop ID",
-		Short: "Delete a scan and everything imported into it",
+		Use:   use,
+		Short: short,
 		Args:  args(1, 1),
 		RunE: func(cmd *cobra.Command, argv []string) error {
 			id, err := scanID(argv[0])
@@ -371,11 +373,7 @@ func (a *app) scanDropCommand() *cobra.Command {
 				return err
 			}
 			return a.withStore(cmd.Context(), func(s *sqlstore.Store) error {
-				if err := s.DropScan(cmd.Context(), id); err != nil {
-					return fmt.Errorf("scan %d: %w", id, err)
-				}
-				a.say("scan %d dropped", id)
-				return nil
+				return run(cmd.Context(), s, id) // store errors name the scan
 			})
 		},
 	}
