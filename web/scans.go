@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -175,6 +178,10 @@ func uploadOptions(r *http.Request) (importer.LoadOptions, int64, huma.StatusErr
 	lo := importer.LoadOptions{Name: q.Get("name"), MaxErrors: -1, Format: importer.Auto}
 	if lo.Name == "" {
 		lo.Name = "upload"
+	}
+	if len(lo.Name) > 200 || !utf8.ValidString(lo.Name) || strings.ContainsFunc(lo.Name, unicode.IsControl) {
+		return lo, 0, huma.Error422UnprocessableEntity("name must be at most 200 bytes of text without control characters",
+			&huma.ErrorDetail{Location: "query.name"})
 	}
 	if f := q.Get("format"); f != "" {
 		if lo.Format, err = importer.ParseFormat(f); err != nil {

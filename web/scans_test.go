@@ -70,6 +70,7 @@ func TestScanUpload(t *testing.T) {
 			{"analyst", registry.RoleAnalyst, "observed=2026-10-01", strings.NewReader(fingerprintxRecords), 403, "needs scanner"},
 			{"no date", registry.RoleScanner, "format=fingerprintx", strings.NewReader(fingerprintxRecords), 422, "--observed"},
 			{"wrong format", registry.RoleScanner, "format=nmap&observed=2026-10-01", strings.NewReader(fingerprintxRecords), 422, "not a nmap file"},
+			{"control characters in the name", registry.RoleScanner, "observed=2026-10-01&name=a%1b%5B2J", strings.NewReader(fingerprintxRecords), 422, "query.name"},
 			{"bad window", registry.RoleScanner, "observed=yesterday", strings.NewReader(fingerprintxRecords), 422, "query.observed"},
 			{"too many errors", registry.RoleScanner, "observed=2026-10-01&max_errors=0", strings.NewReader(fingerprintxRecords), 422, "too many rejected"},
 			{"too large", registry.RoleScanner, "observed=2026-10-01", strings.NewReader(strings.Repeat(fingerprintxRecords, maxUpload/len(fingerprintxRecords)+1)), 413, "larger than"},
