@@ -8,6 +8,7 @@ package fingerprint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -66,6 +67,19 @@ func isOneLine(s string) bool {
 		}
 	}
 	return true
+}
+
+// SetList stores a list whose order means nothing (CPE names, detected
+// technologies; some scanners take them from a map, so their order changes
+// from run to run): sorted, without duplicates or empty entries, joined
+// with sep. It sorts values in place.
+func (f Fields) SetList(name string, values []string, sep string) {
+	slices.Sort(values)
+	values = slices.Compact(values)
+	if len(values) > 0 && values[0] == "" {
+		values = values[1:]
+	}
+	f.Set(name, strings.Join(values, sep))
 }
 
 // SetIfAbsent is Set unless the field already has a value: when two parts

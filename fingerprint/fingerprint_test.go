@@ -297,3 +297,12 @@ func TestSetTLSVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestSetList(t *testing.T) {
+	f := Fields{}
+	f.SetList(registry.FieldHTTPTechnologies, []string{"nginx:1.2", "", "Boa", "nginx:1.2"}, ",")
+	f.SetList(registry.FieldServiceCPE, nil, " ")
+	if got := f[registry.FieldHTTPTechnologies]; got != "Boa,nginx:1.2" || len(f) != 1 {
+		t.Errorf("SetList: %v", f)
+	}
+}

@@ -63,13 +63,15 @@ func HostKeyType(blob []byte) (string, bool) {
 // OpenSSH's "SHA256:" + unpadded base64, or hex with or without colons.
 // An MD5 fingerprint (nmap's) cannot be converted and is left out.
 func (f Fields) SetSSHFingerprint(fp string) {
-	if sum, ok := sha256Hex(fp); ok {
+	if sum, ok := SHA256Hex(fp); ok {
 		f.SetIfAbsent(registry.FieldSSHHostKeySHA256, sum)
 	}
 }
 
-// sha256Hex reads a SHA-256 written as "SHA256:base64" or as hex.
-func sha256Hex(fp string) (string, bool) {
+// SHA256Hex reads a SHA-256 written as "SHA256:base64" or as hex (with or
+// without colons, either case) and returns it in the canonical lower-case
+// hex; anything else, an MD5 included, is refused.
+func SHA256Hex(fp string) (string, bool) {
 	fp = strings.TrimSpace(fp)
 	if b64, ok := strings.CutPrefix(fp, "SHA256:"); ok {
 		sum, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(b64, "="))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -259,7 +258,7 @@ func (r *fingerprintxReader) fields(rec *fxRecord) fingerprint.Fields {
 		f.SetText(registry.FieldServiceProduct, m.product)
 	}
 	if len(m.cpes) > 0 {
-		f.Set(registry.FieldServiceCPE, fxJoinSorted(m.cpes, " "))
+		f.SetList(registry.FieldServiceCPE, m.cpes, " ")
 	}
 	clear(r.list)
 	r.list = r.list[:0]
@@ -316,7 +315,7 @@ func (r *fingerprintxReader) metadata(protocol string) {
 				m.server = r.headers(f)
 			case "technologies":
 				r.tech = r.stringList(r.tech[:0])
-				f.Set(registry.FieldHTTPTechnologies, fxJoinSorted(r.tech, ","))
+				f.SetList(registry.FieldHTTPTechnologies, r.tech, ",")
 				clear(r.tech)
 			default:
 				r.skip()
@@ -692,18 +691,6 @@ func fxUnhex(c byte) (byte, bool) {
 		return c - 'A' + 10, true
 	}
 	return 0, false
-}
-
-// fxJoinSorted sorts a list in place, drops duplicates and empty entries
-// and joins it: fingerprintx's technologies come from a map, so their
-// order differs from one run to the next.
-func fxJoinSorted(list []string, sep string) string {
-	slices.Sort(list)
-	list = slices.Compact(list)
-	if len(list) > 0 && list[0] == "" {
-		list = list[1:]
-	}
-	return strings.Join(list, sep)
 }
 
 // fxTransportName returns the transport a record names, lower-cased,

@@ -11,7 +11,6 @@ import (
 	"io"
 	"math"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -793,8 +792,7 @@ func nmapService(p *nmapPort, certs *nmapCertCache) (string, bool, map[string]st
 		for i, c := range p.cpe {
 			cpe[i] = nmapCoreText(c)
 		}
-		slices.Sort(cpe)
-		f.SetText(registry.FieldServiceCPE, strings.Join(slices.Compact(cpe), " "))
+		f.SetList(registry.FieldServiceCPE, cpe, " ")
 	}
 	return protocol, tls, f
 }

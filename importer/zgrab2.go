@@ -397,7 +397,7 @@ func zgParseHTTP(result []byte, s *zgService) error {
 		f.SetTitle(title)
 	}
 	if text, ok := zgString(bodySHA256); ok {
-		if sum, ok := zgSHA256(text); ok {
+		if sum, ok := fingerprint.SHA256Hex(text); ok {
 			f.Set(registry.FieldHTTPBodySHA256, sum)
 		}
 	}
@@ -547,7 +547,7 @@ func (s *zgService) applyTLS(log []byte) (bool, error) {
 		if err := json.Unmarshal(parsed, &p); err != nil {
 			return false, fmt.Errorf("certificate.parsed: %w", err)
 		}
-		if sum, ok := zgSHA256(p.FingerprintSHA256); ok && !hasSHA256 {
+		if sum, ok := fingerprint.SHA256Hex(p.FingerprintSHA256); ok && !hasSHA256 {
 			f.Set(registry.FieldTLSCertSHA256, sum)
 		}
 		if !hasSubject {
@@ -723,14 +723,6 @@ func zgParseTelnet(result []byte, s *zgService) error {
 	s.fields.Set(registry.FieldTelnetBanner, fingerprint.TelnetText([]byte(zgCut(r.Banner, zgBannerKeep))))
 	s.identified = strings.TrimSpace(r.Banner) != ""
 	return nil
-}
-
-// zgSHA256 checks a hex SHA-256 and returns it in lower case.
-func zgSHA256(s string) (string, bool) {
-	if len(s) != 64 || !zgAll(s, zgIsHex) {
-		return "", false
-	}
-	return strings.ToLower(s), true
 }
 
 // zgCut cuts s to at most n bytes without splitting a character.
