@@ -52,6 +52,7 @@ type Verdict struct {
 	Programs        map[string]ProgramStatus `json:"programs,omitempty" doc:"Per programme, the status on the observation date"`
 	Candidates      []Candidate              `json:"candidates,omitempty"`
 	Evidence        []Evidence               `json:"evidence,omitempty"`
+	Reason          string                   `json:"reason,omitempty" doc:"Why the verdict is not what the evidence alone says, e.g. a honeypot"`
 	Registry        int64                    `json:"registry_revision"`
 	Matcher         string                   `json:"matcher_version"`
 	Review          ReviewState              `json:"review"`
@@ -67,10 +68,11 @@ type ProgramStatus struct {
 	Presumed      bool   `json:"presumed,omitempty"`
 }
 
-// Candidate is a model the evidence points to, with its score.
+// Candidate is a model the evidence points to, with its score: the
+// evidence for it in bits (each bit doubles the odds).
 type Candidate struct {
 	ModelRef string  `json:"model_ref"`
-	Score    float64 `json:"score"`
+	Score    float64 `json:"score" doc:"Evidence in bits"`
 }
 
 // Evidence is one predicate that matched: which, on what value, how much it
@@ -81,5 +83,5 @@ type Evidence struct {
 	Field     string  `json:"field"`
 	Predicate string  `json:"predicate"`
 	Observed  string  `json:"observed"`
-	Weight    float64 `json:"weight"`
+	Weight    float64 `json:"weight" doc:"Bits; negative for a predicate the device contradicts"`
 }

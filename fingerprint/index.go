@@ -1,0 +1,328 @@
+package fingerprint
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/certprint/certprint/registry"
+)
+
+// MatcherVersion names the matching rules and the background table they
+// use. A verdict records it, so that a scan matched again with the same
+// registry revision and matcher version gives the same verdicts, and a
+// change in either is visible.
+var MatcherVersion = "certprint-match/1+" + defaultBackground.version
+
+// anchorBits is the least a predicate must weigh to make its model a
+// candidate when it matches: weaker predicates (a status code, a
+// "Server: lighttpd" a thousand products share) count once a model is a
+// candidate, but looking models up by them would make every model a
+// candidate of every host.
+const anchorBits = 3
+
+// Index is the registry compiled for matching: every predicate compiled
+// once and weighed once, exact values in hash maps, prefixes in a trie,
+// and regular expressions behind a literal prefilter. It is immutable and
+// safe for concurrent use; each goroutine matches with its own Matcher.
+type Index struct {
+	models   []modelEntry
+	preds    []predEntry
+	fields   map[string]*fieldIndex // by the field name predicates use
+	programs map[string]*registry.Program
+	bg       *background
+	stats    IndexStats
+}
+
+// IndexStats describes an index, for benchmarks and `match` output.
+type IndexStats struct {
+	Models     int `json:"models"`
+	Signatures int `json:"signatures"`
+	Predicates int `json:"predicates"`
+	Anchors    int `json:"anchors"`
+	// Scanned counts anchor patterns with no literal to look them up by:
+	// they run on every value of their field.
+	Scanned int `json:"scanned"`
+}
+
+type modelEntry struct {
+	model  *registry.Model
+	family string
+	sigs   []sigEntry
+}
+
+type sigEntry struct {
+	port      int
+	transport string
+	tls       *bool
+	preds     []int32 // into Index.preds
+}
+
+type predKind uint8
+
+const (
+	kindExact predKind = iota
+	kindPrefix
+	kindRegex
+)
+
+type predEntry struct {
+	model   int32
+	sig     int32
+	field   string
+	kind    predKind
+	value   string // exact value or prefix, or the pattern
+	re      *regexp.Regexp
+	capture int // submatch index of the version, 0 when none
+	bits    float64
+	// filter is a literal the value must contain before re runs.
+	filter string
+}
+
+// fieldIndex finds the anchor predicates of one field that may match a
+// value.
+type fieldIndex struct {
+	exact  map[string][]int32
+	prefix trieNode
+	token  map[string][]int32
+	scan   []int32
+}
+
+// NewIndex compiles the models of doc (programmes for their rules and
+// firmware policy). It fails on a profile the registry would refuse, so
+// a hand-built document cannot slip a catch-all past validation.
+func NewIndex(doc *registry.Document) (*Index, error) {
+	ix := &Index{fields: map[string]*fieldIndex{}, programs: map[string]*registry.Program{}, bg: defaultBackground}
+	for i := range doc.Programs {
+		ix.programs[doc.Programs[i].Code] = &doc.Programs[i]
+	}
+	for i := range doc.Models {
+		if err := ix.addModel(&doc.Models[i]); err != nil {
+			return nil, err
+		}
+	}
+	ix.weigh()
+	for i := range ix.preds {
+		if ix.preds[i].bits >= anchorBits {
+			ix.anchor(int32(i))
+		}
+	}
+	ix.stats.Models, ix.stats.Predicates = len(ix.models), len(ix.preds)
+	return ix, nil
+}
+
+// Stats describes the index.
+func (ix *Index) Stats() IndexStats { return ix.stats }
+
+func (ix *Index) addModel(m *registry.Model) error {
+	me := modelEntry{model: m, family: m.Family}
+	if me.family == "" {
+		me.family = "ref:" + m.Ref
+	}
+	model := int32(len(ix.models))
+	if m.Profile != nil {
+		if err := m.Profile.Validate(); err != nil {
+			return fmt.Errorf("model %s: profile: %w", m.Ref, err)
+		}
+		for si := range m.Profile.Signatures {
+			s := &m.Profile.Signatures[si]
+			se := sigEntry{port: s.Port, transport: s.Transport, tls: s.TLS}
+			for _, field := range sortedKeys(s.Fields) {
+				pe, err := compilePredicate(field, s.Fields[field])
+				if err != nil {
+					return fmt.Errorf("model %s: profile: signatures[%d].fields.%s: %w", m.Ref, si, field, err)
+				}
+				pe.model, pe.sig = model, int32(len(me.sigs))
+				se.preds = append(se.preds, int32(len(ix.preds)))
+				ix.preds = append(ix.preds, pe)
+			}
+			me.sigs = append(me.sigs, se)
+			ix.stats.Signatures++
+		}
+	}
+	ix.models = append(ix.models, me)
+	return nil
+}
+
+func compilePredicate(field string, p registry.Predicate) (predEntry, error) {
+	switch {
+	case p.Exact != "":
+		return predEntry{field: field, kind: kindExact, value: p.Exact}, nil
+	case p.Prefix != "":
+		return predEntry{field: field, kind: kindPrefix, value: p.Prefix}, nil
+	}
+	re, err := regexp.Compile(p.Regex)
+	if err != nil {
+		return predEntry{}, err
+	}
+	pe := predEntry{field: field, kind: kindRegex, value: p.Regex, re: re}
+	if g := p.CaptureGroup(); g != "" {
+		pe.capture = re.SubexpIndex(g)
+	}
+	return pe, nil
+}
+
+// literal is the text a predicate pins down: what it is weighed by.
+func (p *predEntry) literal() string {
+	if p.kind == kindRegex {
+		return patternLiterals(p.value).Text
+	}
+	return p.value
+}
+
+// weigh sets every predicate's bits: its literal text against the
+// background, bounded by how many model families share that text on that
+// field.
+func (ix *Index) weigh() {
+	type key struct{ field, text string }
+	families := map[key]map[string]bool{}
+	texts := make([]string, len(ix.preds))
+	for i := range ix.preds {
+		p := &ix.preds[i]
+		texts[i] = p.literal()
+		k := key{p.field, strings.ToLower(texts[i])}
+		if families[k] == nil {
+			families[k] = map[string]bool{}
+		}
+		families[k][ix.models[p.model].family] = true
+	}
+	for i := range ix.preds {
+		p := &ix.preds[i]
+		bits := ix.bg.literalBits(p.field, texts[i])
+		shared := sharedBits(len(families[key{p.field, strings.ToLower(texts[i])}]))
+		p.bits = clampBits(math.Min(bits, shared), fieldCap(p.field))
+	}
+}
+
+// anchor files predicate i under its field for lookup.
+func (ix *Index) anchor(i int32) {
+	p := &ix.preds[i]
+	fi := ix.fields[p.field]
+	if fi == nil {
+		fi = &fieldIndex{exact: map[string][]int32{}, token: map[string][]int32{}}
+		ix.fields[p.field] = fi
+	}
+	ix.stats.Anchors++
+	switch p.kind {
+	case kindExact:
+		fi.exact[p.value] = append(fi.exact[p.value], i)
+		return
+	case kindPrefix:
+		fi.prefix.insert(p.value, i)
+		return
+	}
+	lits := patternLiterals(p.value)
+	if len(lits.Required) > 0 {
+		p.filter = lits.Required[0]
+	}
+	if lits.Prefix != "" {
+		fi.prefix.insert(lits.Prefix, i)
+		return
+	}
+	if t := longestBoundedToken(lits.Required); t != "" {
+		fi.token[t] = append(fi.token[t], i)
+		return
+	}
+	fi.scan = append(fi.scan, i)
+	ix.stats.Scanned++
+}
+
+// longestBoundedToken picks the word to look a pattern up by: a whole word
+// of one of its literal runs, so that it is a token of any value the
+// pattern matches.
+func longestBoundedToken(runs []string) string {
+	best := ""
+	for _, r := range runs {
+		for _, t := range boundedTokens(r, false, false) {
+			if len(t) > len(best) {
+				best = t
+			}
+		}
+	}
+	return best
+}
+
+// matches reports whether value satisfies the predicate and the firmware
+// version it captures.
+func (p *predEntry) matches(value string) (ok bool, version string) {
+	switch p.kind {
+	case kindExact:
+		return value == p.value, ""
+	case kindPrefix:
+		return strings.HasPrefix(value, p.value), ""
+	}
+	if p.filter != "" && !strings.Contains(value, p.filter) {
+		return false, ""
+	}
+	if p.capture == 0 {
+		return p.re.MatchString(value), ""
+	}
+	m := p.re.FindStringSubmatch(value)
+	if m == nil {
+		return false, ""
+	}
+	return true, m[p.capture]
+}
+
+// describe renders the predicate as evidence shows it.
+func (p *predEntry) describe() string {
+	switch p.kind {
+	case kindExact:
+		return "exact " + p.value
+	case kindPrefix:
+		return "prefix " + p.value
+	}
+	return "regex " + p.value
+}
+
+// trieNode is a byte trie of prefixes; each node lists the predicates
+// whose prefix ends there.
+type trieNode struct {
+	labels []byte
+	kids   []*trieNode
+	refs   []int32
+}
+
+func (n *trieNode) insert(prefix string, ref int32) {
+	for i := 0; i < len(prefix); i++ {
+		n = n.child(prefix[i], true)
+	}
+	n.refs = append(n.refs, ref)
+}
+
+func (n *trieNode) child(b byte, create bool) *trieNode {
+	for i, l := range n.labels {
+		if l == b {
+			return n.kids[i]
+		}
+	}
+	if !create {
+		return nil
+	}
+	k := &trieNode{}
+	n.labels = append(n.labels, b)
+	n.kids = append(n.kids, k)
+	return k
+}
+
+// walk calls fn with the predicates of every prefix of value.
+func (n *trieNode) walk(value string, fn func(int32)) {
+	for i := 0; ; i++ {
+		for _, r := range n.refs {
+			fn(r)
+		}
+		if i == len(value) {
+			return
+		}
+		if n = n.child(value[i], false); n == nil {
+			return
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}

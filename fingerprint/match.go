@@ -1,0 +1,461 @@
+package fingerprint
+
+import (
+	"cmp"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/certprint/certprint/registry"
+)
+
+// Thresholds of attribution. A device's evidence for a model is the sum,
+// in bits, of the weights of the model's predicates its services match,
+// less a penalty for each predicate a service contradicts (the field is
+// there, with another value). The verdict weighs every candidate model
+// against the hypothesis that the device is none of them.
+const (
+	// nullBits is the prior odds, in bits, that a device is not one given
+	// registered model: evidence must outweigh it before a model is named.
+	// 2^16 is about the number of device models on the Internet that no
+	// registry lists, times the models a registry holds.
+	nullBits = 16
+	// minConfidence is the posterior the named candidates need together.
+	minConfidence = 0.9
+	// ambiguityBits: candidates within this of the best cannot be told
+	// apart (OEM twins score the same), and the verdict names them all.
+	ambiguityBits = 3
+	// assignBits is the evidence that ties a service to a model's device.
+	assignBits = anchorBits
+	// contraFactor and contraCap turn a contradicted predicate's weight
+	// into a penalty: a changed title weighs against a model, but firmware
+	// updates change banners, so less than a match weighs for it.
+	contraFactor = 0.5
+	contraCap    = 6
+	// leaveBits: a service that contradicts every device on its address
+	// this much is another device behind the same address.
+	leaveBits = 2
+	// honeypotFamilies: an address showing this many unrelated devices,
+	// each on strong evidence, is a honeypot, not a certified device.
+	honeypotFamilies = 3
+	// maxCandidates bounds the models evaluated per address.
+	maxCandidates = 32
+	// maxEvidence bounds the evidence a verdict lists per model.
+	maxEvidence = 24
+)
+
+// Matcher matches the services of one address at a time against an
+// Index. It keeps scratch space between calls, so it is not safe for
+// concurrent use: make one per goroutine.
+type Matcher struct {
+	ix    *Index
+	cand  map[int32]float64
+	toks  []string
+	evals []serviceEval
+}
+
+// NewMatcher returns a Matcher on ix.
+func (ix *Index) NewMatcher() *Matcher {
+	return &Matcher{ix: ix, cand: map[int32]float64{}}
+}
+
+// serviceEval is what one model's best signature says of one service.
+type serviceEval struct {
+	defined bool // some predicate of the model concerns a field the service has
+	score   float64
+	matched []predHit
+	contra  []int32
+}
+
+type predHit struct {
+	pred    int32
+	value   string
+	version string
+}
+
+// device is the services on one address that the evidence ties together.
+type device struct {
+	family   string
+	services []int
+	scores   []float64 // by candidate
+}
+
+// Host returns the verdicts for the services of one address: one per
+// device, ordered by their first port. obs must all have the same address.
+func (m *Matcher) Host(obs []registry.Observation) []registry.Verdict {
+	if len(obs) == 0 {
+		return nil
+	}
+	cands := m.candidates(obs)
+	evals := m.evaluate(cands, obs)
+	devices := m.devices(cands, obs, evals)
+	for d := range devices {
+		devices[d].scores = m.deviceScores(cands, devices[d].services, evals, len(obs))
+	}
+	if strong := strongFamilies(m.ix, cands, devices); len(strong) >= honeypotFamilies {
+		return []registry.Verdict{m.honeypot(cands, obs, evals, devices, strong)}
+	}
+	out := make([]registry.Verdict, 0, len(devices))
+	for d := range devices {
+		out = append(out, m.verdict(cands, obs, evals, &devices[d]))
+	}
+	return out
+}
+
+// candidates returns the models whose anchor predicates match some
+// service of the address, strongest first, at most maxCandidates.
+func (m *Matcher) candidates(obs []registry.Observation) []int32 {
+	clear(m.cand)
+	ix := m.ix
+	add := func(p int32, value string) {
+		pe := &ix.preds[p]
+		if ok, _ := pe.matches(value); ok {
+			m.cand[pe.model] += pe.bits
+		}
+	}
+	for i := range obs {
+		for name, value := range obs[i].Fields {
+			for _, field := range lookupNames(name) {
+				fi := ix.fields[field]
+				if fi == nil {
+					continue
+				}
+				for _, p := range fi.exact[value] {
+					add(p, value)
+				}
+				fi.prefix.walk(value, func(p int32) { add(p, value) })
+				if len(fi.token) > 0 {
+					m.toks = tokens(m.toks[:0], value)
+					for _, t := range m.toks {
+						for _, p := range fi.token[t] {
+							add(p, value)
+						}
+					}
+				}
+				for _, p := range fi.scan {
+					add(p, value)
+				}
+			}
+		}
+	}
+	out := make([]int32, 0, len(m.cand))
+	for c := range m.cand {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b int32) int {
+		if c := cmp.Compare(m.cand[b], m.cand[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	if len(out) > maxCandidates {
+		out = out[:maxCandidates]
+	}
+	return out
+}
+
+// evaluate scores every candidate on every service; the result is
+// indexed [candidate*len(obs)+service].
+func (m *Matcher) evaluate(cands []int32, obs []registry.Observation) []serviceEval {
+	n := len(cands) * len(obs)
+	if cap(m.evals) < n {
+		m.evals = make([]serviceEval, n)
+	}
+	evals := m.evals[:n]
+	for ci, c := range cands {
+		for i := range obs {
+			evals[ci*len(obs)+i] = m.ix.evaluate(c, &obs[i])
+		}
+	}
+	return evals
+}
+
+// evaluate scores model c's best signature on one service.
+func (ix *Index) evaluate(c int32, o *registry.Observation) serviceEval {
+	var best serviceEval
+	for si := range ix.models[c].sigs {
+		s := &ix.models[c].sigs[si]
+		if s.transport != "" && s.transport != o.Transport || s.tls != nil && *s.tls != o.TLS {
+			continue
+		}
+		var e serviceEval
+		for _, p := range s.preds {
+			pe := &ix.preds[p]
+			value, ok := fieldValue(o, pe.field)
+			if !ok {
+				continue
+			}
+			e.defined = true
+			if hit, version := pe.matches(value); hit {
+				e.score += pe.bits
+				e.matched = append(e.matched, predHit{pred: p, value: value, version: version})
+			} else {
+				e.score -= penalty(pe.bits)
+				e.contra = append(e.contra, p)
+			}
+		}
+		if e.defined && (!best.defined || e.score > best.score) {
+			best = e
+		}
+	}
+	return best
+}
+
+func penalty(bits float64) float64 { return math.Min(contraFactor*bits, contraCap) }
+
+// bannerFields are the protocol-specific names of a service's greeting;
+// a reader that cannot tell the protocol (nmap's banner script, masscan)
+// writes the same text as "banner".
+var bannerFields = map[string]bool{
+	registry.FieldTelnetBanner: true, registry.FieldFTPBanner: true, registry.FieldSMTPBanner: true,
+	registry.FieldPOP3Banner: true, registry.FieldIMAPBanner: true,
+}
+
+var bannerAliases = []string{registry.FieldBanner, registry.FieldTelnetBanner, registry.FieldFTPBanner,
+	registry.FieldSMTPBanner, registry.FieldPOP3Banner, registry.FieldIMAPBanner}
+
+// lookupNames returns the predicate fields an observation field may
+// answer.
+func lookupNames(name string) []string {
+	if name == registry.FieldBanner {
+		return bannerAliases
+	}
+	if bannerFields[name] {
+		return []string{name, registry.FieldBanner}
+	}
+	return []string{name}
+}
+
+// fieldValue returns the value of field on o, answering a greeting field
+// from its generic or specific twin.
+func fieldValue(o *registry.Observation, field string) (string, bool) {
+	if v, ok := o.Fields[field]; ok {
+		return v, true
+	}
+	if field == registry.FieldBanner {
+		for _, alias := range bannerAliases[1:] {
+			if v, ok := o.Fields[alias]; ok {
+				return v, true
+			}
+		}
+	} else if bannerFields[field] {
+		v, ok := o.Fields[registry.FieldBanner]
+		return v, ok
+	}
+	return "", false
+}
+
+// devices ties the services of an address into devices: each service
+// goes with the model family whose evidence on it is strongest; services
+// that say nothing of any model join the one device there is, or the
+// device they contradict least, or, when they contradict every device,
+// form a device of their own (another device behind the same address).
+func (m *Matcher) devices(cands []int32, obs []registry.Observation, evals []serviceEval) []device {
+	n := len(obs)
+	owner := make([]int, n)
+	var out []device
+	families := map[string]int{}
+	for i := range obs {
+		owner[i] = -1
+		bestScore, bestFamily := float64(assignBits), ""
+		for ci, c := range cands {
+			if e := &evals[ci*n+i]; e.defined && e.score >= bestScore {
+				if e.score > bestScore || bestFamily == "" {
+					bestScore, bestFamily = e.score, m.ix.models[c].family
+				}
+			}
+		}
+		if bestFamily == "" {
+			continue
+		}
+		d, ok := families[bestFamily]
+		if !ok {
+			d = len(out)
+			families[bestFamily] = d
+			out = append(out, device{family: bestFamily})
+		}
+		owner[i] = d
+		out[d].services = append(out[d].services, i)
+	}
+	if len(out) == 0 {
+		all := make([]int, n)
+		for i := range all {
+			all[i] = i
+		}
+		return []device{{services: all}}
+	}
+	leftover := -1
+	for i := range obs {
+		if owner[i] >= 0 {
+			continue
+		}
+		d := m.closestDevice(cands, out, evals, n, i)
+		if d < 0 {
+			if leftover < 0 {
+				leftover = len(out)
+				out = append(out, device{})
+			}
+			d = leftover
+		}
+		out[d].services = append(out[d].services, i)
+	}
+	for d := range out {
+		slices.Sort(out[d].services)
+	}
+	slices.SortFunc(out, func(a, b device) int { return cmp.Compare(a.services[0], b.services[0]) })
+	return out
+}
+
+// closestDevice returns the device an unassigned service fits best: the
+// one whose family's models it contradicts least, or -1 when it
+// contradicts all of them by more than leaveBits.
+func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEval, n, i int) int {
+	best, bestScore := -1, math.Inf(-1)
+	for d := range devs {
+		if devs[d].family == "" {
+			continue
+		}
+		score := math.Inf(-1)
+		for ci, c := range cands {
+			if m.ix.models[c].family != devs[d].family {
+				continue
+			}
+			s := 0.0 // a service no predicate of the model concerns
+			if e := &evals[ci*n+i]; e.defined {
+				s = e.score
+			}
+			score = math.Max(score, s)
+		}
+		if score > bestScore {
+			best, bestScore = d, score
+		}
+	}
+	if bestScore < -leaveBits {
+		return -1
+	}
+	return best
+}
+
+// deviceScores sums each candidate's evidence over a device's services,
+// counting a predicate once however many services match it (one title on
+// two ports is one fact) and a contradiction only where no service
+// matches the predicate. A distinctive value on one of the device's
+// services that another family's profile claims, on a field the
+// candidate's own profile says nothing of, weighs against the candidate
+// as a contradiction would: the evidence points elsewhere.
+func (m *Matcher) deviceScores(cands []int32, services []int, evals []serviceEval, n int) []float64 {
+	scores := make([]float64, len(cands))
+	for ci := range cands {
+		hit := map[int32]bool{}
+		contra := map[int32]bool{}
+		for _, i := range services {
+			e := &evals[ci*n+i]
+			for _, h := range e.matched {
+				hit[h.pred] = true
+			}
+			for _, p := range e.contra {
+				contra[p] = true
+			}
+		}
+		s := 0.0
+		for p := range hit {
+			s += m.ix.preds[p].bits
+		}
+		for p := range contra {
+			if !hit[p] {
+				s -= penalty(m.ix.preds[p].bits)
+			}
+		}
+		scores[ci] = s - m.conflict(cands, ci, services, evals, n)
+	}
+	return scores
+}
+
+// conflictBits is the least weight of another family's predicate that
+// counts against a candidate: commonplace values shared across vendors
+// prove nothing either way.
+const conflictBits = 8
+
+// conflict is the penalty for candidate ci from other families' strong
+// matches on the device's services, one per service and field.
+func (m *Matcher) conflict(cands []int32, ci int, services []int, evals []serviceEval, n int) float64 {
+	family := m.ix.models[cands[ci]].family
+	total := 0.0
+	for _, i := range services {
+		own := &evals[ci*n+i]
+		worst := map[string]float64{}
+		for cj := range cands {
+			if m.ix.models[cands[cj]].family == family {
+				continue
+			}
+			for _, h := range evals[cj*n+i].matched {
+				p := &m.ix.preds[h.pred]
+				if p.bits >= conflictBits && !m.covers(own, p.field) {
+					worst[p.field] = math.Max(worst[p.field], p.bits)
+				}
+			}
+		}
+		for _, bits := range worst {
+			total += penalty(bits)
+		}
+	}
+	return total
+}
+
+// covers reports whether an evaluation involved a predicate on field.
+func (m *Matcher) covers(e *serviceEval, field string) bool {
+	for _, h := range e.matched {
+		if m.ix.preds[h.pred].field == field {
+			return true
+		}
+	}
+	for _, p := range e.contra {
+		if m.ix.preds[p].field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// strongFamilies returns, best first, the score of each distinct model
+// family that some device of the address is attributed to on evidence
+// above nullBits.
+func strongFamilies(ix *Index, cands []int32, devs []device) []float64 {
+	best := map[string]float64{}
+	for _, d := range devs {
+		for ci, s := range d.scores {
+			if f := ix.models[cands[ci]].family; s >= nullBits && s > best[f] {
+				best[f] = s
+			}
+		}
+	}
+	out := slices.Collect(maps.Values(best))
+	slices.Sort(out)
+	slices.Reverse(out)
+	return out
+}
+
+// posterior turns candidate scores into probabilities against the null
+// hypothesis that the device is none of them; it returns the null's
+// share too.
+func posterior(scores []float64) (post []float64, null float64) {
+	mx := float64(nullBits)
+	for _, s := range scores {
+		mx = math.Max(mx, s)
+	}
+	z := math.Exp2(nullBits - mx)
+	post = make([]float64, len(scores))
+	for i, s := range scores {
+		post[i] = math.Exp2(s - mx)
+		z += post[i]
+	}
+	for i := range post {
+		post[i] /= z
+	}
+	return post, math.Exp2(nullBits-mx) / z
+}
+
+func portOf(o *registry.Observation) string {
+	return o.Transport + "/" + strconv.Itoa(int(o.Port))
+}

@@ -1,0 +1,302 @@
+package fingerprint
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certprint/certprint/registry"
+)
+
+// The hard cases of matching, one by one, on a small registry written for
+// them: an OEM router and its white-label twin built on lighttpd, a camera,
+// a NAS, and a model whose profile holds only generic values.
+
+func boolPtr(b bool) *bool { return &b }
+
+func cert(program, id, issued, expires string, status registry.Status, scope *registry.FirmwareScope, history ...registry.StatusChange) registry.Certification {
+	c := registry.Certification{Program: program, CertificateID: id, Issued: registry.MustDate(issued), Status: status, Firmware: scope, History: history}
+	if expires != "" {
+		c.Expires = registry.MustDate(expires)
+	}
+	return c
+}
+
+func change(status registry.Status, effective, recorded string) registry.StatusChange {
+	return registry.StatusChange{Status: status, Effective: registry.MustDate(effective), Recorded: registry.MustDate(recorded), By: "test"}
+}
+
+var semver12 = &registry.FirmwareScope{Scheme: "semver", Ranges: []string{">=1.2.0, <2.0.0"}}
+
+func routerProfile(title, realm string) *registry.Profile {
+	return &registry.Profile{Signatures: []registry.Signature{{
+		Protocol: "http", Port: 80,
+		Fields: map[string]registry.Predicate{
+			registry.FieldHTTPServer:          {Exact: "lighttpd/1.4.59"},
+			registry.FieldHTTPTitle:           {Regex: `^` + title + ` \(fw (?P<version>[0-9.]+)\)$`},
+			registry.FieldHTTPWWWAuthenticate: {Exact: realm},
+		},
+	}}}
+}
+
+func testRegistry(mods ...func(*registry.Document)) *registry.Document {
+	doc := &registry.Document{
+		Programs: []registry.Program{{Code: "CCDS", Name: "CCDS"}, {Code: "JC-STAR", Name: "JC-STAR"}},
+		Models: []registry.Model{
+			{
+				Ref: "acme-r100", Vendor: "Acme", Name: "R100", DeviceType: "router", Family: "acme-r100",
+				Certifications: []registry.Certification{cert("CCDS", "CCDS-1", "2024-04-01", "2027-03-31", registry.StatusValid, semver12)},
+				Profile:        routerProfile(`Acme R100`, `Basic realm="Acme R100"`),
+			},
+			{
+				Ref: "bravo-br100", Vendor: "Bravo", Name: "BR-100", DeviceType: "router", Family: "acme-r100",
+				Certifications: []registry.Certification{cert("CCDS", "CCDS-2", "2024-05-01", "2027-03-31", registry.StatusValid, semver12)},
+				Profile:        routerProfile(`Acme R100`, `Basic realm="Acme R100"`),
+			},
+			{
+				Ref: "camco-c300", Vendor: "CamCo", Name: "C300", DeviceType: "camera",
+				Certifications: []registry.Certification{cert("JC-STAR", "JCS-7", "2025-01-10", "", registry.StatusRevoked, nil,
+					change(registry.StatusValid, "2025-01-10", "2025-01-10"), change(registry.StatusRevoked, "2026-06-01", "2026-11-01"))},
+				Profile: &registry.Profile{Signatures: []registry.Signature{
+					{Protocol: "http", Fields: map[string]registry.Predicate{
+						registry.FieldHTTPWWWAuthenticate: {Exact: `Digest realm="CamCo C300"`},
+						registry.FieldHTTPServer:          {Prefix: "GoAhead-Webs"},
+					}},
+					{Protocol: "rtsp", Port: 554, Fields: map[string]registry.Predicate{
+						registry.FieldRTSPServer: {Regex: `^CamCo RTSP/(?P<version>[0-9.]+)$`},
+					}},
+					{Protocol: "http", TLS: boolPtr(true), Fields: map[string]registry.Predicate{
+						registry.FieldTLSSubjectCN: {Exact: "c300.camco.local"},
+					}},
+				}},
+			},
+			{
+				Ref: "delta-n2", Vendor: "Delta Storage", Name: "N2", DeviceType: "nas",
+				Certifications: []registry.Certification{cert("CCDS", "CCDS-9", "2023-02-01", "2026-01-31", registry.StatusValid, nil)},
+				Profile: &registry.Profile{Signatures: []registry.Signature{{Protocol: "http", Port: 5000, Fields: map[string]registry.Predicate{
+					registry.FieldHTTPTitle: {Exact: "Delta N2 Storage Manager"},
+				}}, {Protocol: "ssh", Fields: map[string]registry.Predicate{
+					registry.FieldSSHBanner: {Exact: "SSH-2.0-DeltaOS_N2"},
+				}}}},
+			},
+			{
+				Ref: "plain-box", Vendor: "Plain", Name: "Box", DeviceType: "router",
+				Certifications: []registry.Certification{cert("CCDS", "CCDS-5", "2024-01-01", "", registry.StatusValid, nil)},
+				Profile: &registry.Profile{Signatures: []registry.Signature{{Protocol: "http", Fields: map[string]registry.Predicate{
+					registry.FieldHTTPServer: {Exact: "lighttpd/1.4.59"},
+					registry.FieldHTTPTitle:  {Exact: "Login"},
+				}}}},
+			},
+		},
+	}
+	for _, mod := range mods {
+		mod(doc)
+	}
+	return doc
+}
+
+var scanDay = time.Date(2026, 10, 1, 3, 0, 0, 0, time.UTC)
+
+func svc(port uint16, protocol string, fields ...string) registry.Observation {
+	o := registry.Observation{IP: netip.MustParseAddr("192.0.2.7"), Transport: "tcp", Port: port, Protocol: protocol,
+		Observed: scanDay, Fields: map[string]string{}}
+	for i := 0; i+1 < len(fields); i += 2 {
+		o.Fields[fields[i]] = fields[i+1]
+	}
+	if port == 443 || port == 8443 {
+		o.TLS = true
+	}
+	return o
+}
+
+func acmeWeb(fw string) registry.Observation {
+	return svc(80, "http",
+		registry.FieldHTTPServer, "lighttpd/1.4.59",
+		registry.FieldHTTPTitle, "Acme R100 (fw "+fw+")",
+		registry.FieldHTTPWWWAuthenticate, `Basic realm="Acme R100"`,
+		registry.FieldHTTPStatus, "401")
+}
+
+func camcoServices() []registry.Observation {
+	return []registry.Observation{
+		svc(443, "http", registry.FieldTLSSubjectCN, "c300.camco.local", registry.FieldHTTPServer, "GoAhead-Webs"),
+		svc(554, "rtsp", registry.FieldRTSPServer, "CamCo RTSP/2.4"),
+		svc(8080, "http", registry.FieldHTTPWWWAuthenticate, `Digest realm="CamCo C300"`, registry.FieldHTTPServer, "GoAhead-Webs"),
+	}
+}
+
+func mustIndex(t testing.TB, doc *registry.Document) *Index {
+	t.Helper()
+	ix, err := NewIndex(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func TestMatchHardCases(t *testing.T) {
+	onlyAcmeCertified := func(doc *registry.Document) {
+		doc.Models[1].Certifications[0].Status = registry.StatusSuspended
+		doc.Models[1].Certifications[0].History = []registry.StatusChange{
+			change(registry.StatusValid, "2024-05-01", "2024-05-01"), change(registry.StatusSuspended, "2025-05-01", "2025-05-02")}
+	}
+	revokedLater := func(doc *registry.Document) {
+		doc.Models[2].Certifications[0].History[1].Effective = registry.MustDate("2026-12-01")
+	}
+	tests := []struct {
+		name      string
+		doc       *registry.Document
+		obs       []registry.Observation
+		verdicts  int
+		class     registry.Class
+		refs      []string
+		firmware  registry.FirmwareState
+		version   string
+		ambiguous bool
+		reason    string
+	}{
+		{
+			name: "generic server only", doc: testRegistry(),
+			obs:      []registry.Observation{svc(80, "http", registry.FieldHTTPServer, "lighttpd/1.4.59", registry.FieldHTTPTitle, "Login")},
+			verdicts: 1, class: registry.ClassUnknown, firmware: registry.FirmwareUnobserved,
+		},
+		{
+			name: "OEM twins both certified", doc: testRegistry(),
+			obs:      []registry.Observation{acmeWeb("1.4.2")},
+			verdicts: 1, class: registry.ClassCertified, refs: []string{"acme-r100", "bravo-br100"},
+			firmware: registry.FirmwareInScope, version: "1.4.2", ambiguous: true,
+		},
+		{
+			name: "OEM twin without certification makes the device not certified", doc: testRegistry(onlyAcmeCertified),
+			obs:      []registry.Observation{acmeWeb("1.4.2")},
+			verdicts: 1, class: registry.ClassUncertified, refs: []string{"acme-r100", "bravo-br100"},
+			firmware: registry.FirmwareOutOfScope, version: "1.4.2", ambiguous: true,
+		},
+		{
+			name: "firmware out of scope", doc: testRegistry(),
+			obs:      []registry.Observation{acmeWeb("2.1.0")},
+			verdicts: 1, class: registry.ClassCertifiedOutOfScope, refs: []string{"acme-r100", "bravo-br100"},
+			firmware: registry.FirmwareOutOfScope, version: "2.1.0", ambiguous: true,
+		},
+		{
+			name: "firmware not shown", doc: testRegistry(),
+			obs: []registry.Observation{svc(80, "http", registry.FieldHTTPServer, "lighttpd/1.4.59",
+				registry.FieldHTTPWWWAuthenticate, `Basic realm="Acme R100"`)},
+			verdicts: 1, class: registry.ClassCertified, refs: []string{"acme-r100", "bravo-br100"},
+			firmware: registry.FirmwareUnobserved, ambiguous: true,
+		},
+		{
+			name: "revoked before the scan", doc: testRegistry(),
+			obs:      camcoServices(),
+			verdicts: 1, class: registry.ClassUncertified, refs: []string{"camco-c300"},
+			firmware: registry.FirmwareOutOfScope, version: "2.4",
+		},
+		{
+			name: "revocation taking effect after the scan", doc: testRegistry(revokedLater),
+			obs:      camcoServices(),
+			verdicts: 1, class: registry.ClassCertified, refs: []string{"camco-c300"},
+			firmware: registry.FirmwareInScope, version: "2.4",
+		},
+		{
+			name: "expired certificate", doc: testRegistry(),
+			obs: []registry.Observation{
+				svc(22, "ssh", registry.FieldSSHBanner, "SSH-2.0-DeltaOS_N2"),
+				svc(5000, "http", registry.FieldHTTPTitle, "Delta N2 Storage Manager"),
+			},
+			verdicts: 1, class: registry.ClassCertifiedOutOfScope, refs: []string{"delta-n2"},
+			firmware: registry.FirmwareUnobserved,
+		},
+		{
+			name: "conflicting evidence on one service", doc: testRegistry(),
+			obs: []registry.Observation{svc(80, "http", registry.FieldHTTPServer, "GoAhead-Webs",
+				registry.FieldHTTPTitle, "Acme R100 (fw 1.4.2)", registry.FieldHTTPWWWAuthenticate, `Digest realm="CamCo C300"`)},
+			verdicts: 1, class: registry.ClassUnknown, firmware: registry.FirmwareUnobserved,
+		},
+		{
+			name: "honeypot", doc: testRegistry(),
+			obs: append([]registry.Observation{acmeWeb("1.4.2"), svc(22, "ssh", registry.FieldSSHBanner, "SSH-2.0-DeltaOS_N2"),
+				svc(5000, "http", registry.FieldHTTPTitle, "Delta N2 Storage Manager")}, camcoServices()...),
+			verdicts: 1, class: registry.ClassUnknown, firmware: registry.FirmwareUnobserved, reason: "honeypot",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ix := mustIndex(t, tt.doc)
+			obs := sortedServices(tt.obs)
+			got := ix.NewMatcher().Host(obs)
+			if len(got) != tt.verdicts {
+				t.Fatalf("%d verdicts, want %d: %+v", len(got), tt.verdicts, got)
+			}
+			v := got[0]
+			if v.Class != tt.class || !slices.Equal(v.ModelRefs, tt.refs) || v.FirmwareState != tt.firmware ||
+				v.FirmwareVersion != tt.version || v.Ambiguous != tt.ambiguous {
+				t.Errorf("verdict %s %v firmware %s %q ambiguous %v; want %s %v %s %q %v\ncandidates %+v\nevidence %+v",
+					v.Class, v.ModelRefs, v.FirmwareState, v.FirmwareVersion, v.Ambiguous,
+					tt.class, tt.refs, tt.firmware, tt.version, tt.ambiguous, v.Candidates, v.Evidence)
+			}
+			if !strings.HasPrefix(v.Reason, tt.reason) {
+				t.Errorf("reason %q, want %q", v.Reason, tt.reason)
+			}
+			if v.Confidence < 0 || v.Confidence > 1 {
+				t.Errorf("confidence %v outside [0,1]", v.Confidence)
+			}
+			if len(v.Ports) != len(obs) {
+				t.Errorf("ports %v, want all %d services", v.Ports, len(obs))
+			}
+			if v.Class != registry.ClassUnknown && len(v.Evidence) == 0 {
+				t.Errorf("an attributed verdict lists no evidence")
+			}
+		})
+	}
+}
+
+func sortedServices(obs []registry.Observation) []registry.Observation {
+	obs = slices.Clone(obs)
+	slices.SortFunc(obs, func(a, b registry.Observation) int { return int(a.Port) - int(b.Port) })
+	return obs
+}
+
+// An address whose ports point to two models (port forwarding behind a
+// NAT) gets one verdict per device, each with its own ports; a service
+// that contradicts both is a third device of its own.
+func TestMatchNATDevices(t *testing.T) {
+	ix := mustIndex(t, testRegistry())
+	obs := append([]registry.Observation{acmeWeb("1.4.2"),
+		svc(8000, "http", registry.FieldHTTPServer, "nginx/1.24.0", registry.FieldHTTPTitle, "Welcome to nginx!")},
+		camcoServices()...)
+	got := ix.NewMatcher().Host(sortedServices(obs))
+	want := map[string][]string{
+		"tcp/80":   {"acme-r100", "bravo-br100"},
+		"tcp/443":  {"camco-c300"},
+		"tcp/8000": nil,
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d verdicts, want 3: %+v", len(got), got)
+	}
+	for _, v := range got {
+		refs, ok := want[v.Ports[0]]
+		if !ok || !slices.Equal(v.ModelRefs, refs) {
+			t.Errorf("device on %v is %v, want %v", v.Ports, v.ModelRefs, refs)
+		}
+	}
+	if ports := got[1].Ports; !slices.Equal(ports, []string{"tcp/443", "tcp/554", "tcp/8080"}) {
+		t.Errorf("camera ports %v", ports)
+	}
+}
+
+// The same device gets the same verdict whatever else the registry holds
+// of unrelated models: weights come from the registry and the background,
+// and the services matched decide only through those.
+func TestMatchIsDeterministic(t *testing.T) {
+	ix := mustIndex(t, testRegistry())
+	m := ix.NewMatcher()
+	first := m.Host(camcoServices())
+	for range 20 {
+		again := m.Host(camcoServices())
+		if again[0].Class != first[0].Class || again[0].Confidence != first[0].Confidence || len(again[0].Evidence) != len(first[0].Evidence) {
+			t.Fatalf("verdict changed between runs: %+v then %+v", first[0], again[0])
+		}
+	}
+}

@@ -1,0 +1,199 @@
+package fingerprint
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/certprint/certprint/registry"
+)
+
+// maxListedCandidates bounds the ranked candidates a verdict lists.
+const maxListedCandidates = 5
+
+// verdict decides one device: which models it is (all of them when they
+// cannot be told apart), how sure that is, and where those models stand
+// on the day the device was seen with the firmware it showed.
+func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []serviceEval, d *device) registry.Verdict {
+	v := registry.Verdict{
+		IP: obs[0].IP, Ports: portsOf(obs, d.services),
+		Class: registry.ClassUnknown, FirmwareState: registry.FirmwareUnobserved,
+		Matcher: MatcherVersion, Review: registry.ReviewAuto,
+	}
+	order := rankCandidates(d.scores)
+	post, null := posterior(d.scores)
+	v.Candidates = m.listCandidates(cands, d.scores, order)
+	chosen, conf := chooseCandidates(d.scores, post, order)
+	if len(chosen) == 0 || conf < minConfidence {
+		v.Confidence = round3(null)
+		if len(order) > 0 && d.scores[order[0]] > 0 {
+			v.Evidence = m.evidence(cands, obs, evals, d.services, order[:1])
+		}
+		return v
+	}
+	v.Confidence = round3(conf)
+	v.Ambiguous = len(chosen) > 1
+	day := registry.DateOf(firstSeen(obs, d.services))
+	weakest := -1
+	for _, ci := range chosen {
+		me := &m.ix.models[cands[ci]]
+		v.ModelRefs = append(v.ModelRefs, me.model.Ref)
+		version := m.capturedVersion(evals, ci, len(obs), d.services)
+		st := m.ix.standingOf(me.model, day, version)
+		if weakest < 0 || classRank[st.class] < classRank[v.Class] {
+			weakest = ci
+			v.Class, v.FirmwareState, v.Programs, v.FirmwareVersion = st.class, st.firmware, st.programs, version
+		}
+	}
+	v.Evidence = m.evidence(cands, obs, evals, d.services, chosen)
+	return v
+}
+
+// honeypot is the one verdict of an address that shows several unrelated
+// devices at once: none of them is believed. Its confidence is that the
+// weakest of the strong families really answers there, the fact the call
+// rests on; it lists each device's best candidates and their evidence.
+func (m *Matcher) honeypot(cands []int32, obs []registry.Observation, evals []serviceEval, devs []device, strong []float64) registry.Verdict {
+	all := make([]int, len(obs))
+	for i := range all {
+		all[i] = i
+	}
+	v := registry.Verdict{
+		IP: obs[0].IP, Ports: portsOf(obs, all),
+		Class: registry.ClassUnknown, FirmwareState: registry.FirmwareUnobserved,
+		Confidence: round3(1 - math.Exp2(-(strong[honeypotFamilies-1]-nullBits+1))),
+		Reason:     fmt.Sprintf("honeypot: %d unrelated device models answer on one address", len(strong)),
+		Matcher:    MatcherVersion, Review: registry.ReviewAuto,
+	}
+	for d := range devs {
+		order := rankCandidates(devs[d].scores)
+		if len(order) == 0 || devs[d].scores[order[0]] <= 0 {
+			continue
+		}
+		v.Candidates = append(v.Candidates, m.listCandidates(cands, devs[d].scores, order[:1])...)
+		v.Evidence = append(v.Evidence, m.evidence(cands, obs, evals, devs[d].services, order[:1])...)
+	}
+	slices.SortStableFunc(v.Candidates, func(a, b registry.Candidate) int { return cmp.Compare(b.Score, a.Score) })
+	return v
+}
+
+// rankCandidates orders candidate indices by score, best first.
+func rankCandidates(scores []float64) []int {
+	order := make([]int, len(scores))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(scores[b], scores[a]) })
+	return order
+}
+
+// chooseCandidates returns the candidates within ambiguityBits of the
+// best, and their posterior together.
+func chooseCandidates(scores, post []float64, order []int) (chosen []int, conf float64) {
+	if len(order) == 0 || scores[order[0]] <= 0 {
+		return nil, 0
+	}
+	top := scores[order[0]]
+	for _, ci := range order {
+		if scores[ci] < top-ambiguityBits {
+			break
+		}
+		chosen = append(chosen, ci)
+		conf += post[ci]
+	}
+	return chosen, conf
+}
+
+func (m *Matcher) listCandidates(cands []int32, scores []float64, order []int) []registry.Candidate {
+	var out []registry.Candidate
+	for _, ci := range order {
+		if scores[ci] <= 0 || len(out) == maxListedCandidates {
+			break
+		}
+		out = append(out, registry.Candidate{ModelRef: m.ix.models[cands[ci]].model.Ref, Score: round3(scores[ci])})
+	}
+	return out
+}
+
+// capturedVersion is the firmware version the model's strongest
+// version-capturing predicate read on the device, or "".
+func (m *Matcher) capturedVersion(evals []serviceEval, ci, n int, services []int) string {
+	version, bits := "", -1.0
+	for _, i := range services {
+		for _, h := range evals[ci*n+i].matched {
+			if h.version != "" && m.ix.preds[h.pred].bits > bits {
+				version, bits = h.version, m.ix.preds[h.pred].bits
+			}
+		}
+	}
+	return version
+}
+
+// evidence lists, for each chosen candidate, the predicates its
+// services matched (positive weight) and contradicted (negative), each
+// once, strongest first.
+func (m *Matcher) evidence(cands []int32, obs []registry.Observation, evals []serviceEval, services []int, chosen []int) []registry.Evidence {
+	var out []registry.Evidence
+	n := len(obs)
+	for _, ci := range chosen {
+		ref := m.ix.models[cands[ci]].model.Ref
+		seen := map[int32]bool{}
+		var list []registry.Evidence
+		for _, i := range services {
+			e := &evals[ci*n+i]
+			for _, h := range e.matched {
+				if !seen[h.pred] {
+					seen[h.pred] = true
+					list = append(list, m.evidenceItem(ref, &obs[i], h.pred, h.value, m.ix.preds[h.pred].bits))
+				}
+			}
+		}
+		for _, i := range services {
+			for _, p := range evals[ci*n+i].contra {
+				if !seen[p] {
+					seen[p] = true
+					value, _ := fieldValue(&obs[i], m.ix.preds[p].field)
+					list = append(list, m.evidenceItem(ref, &obs[i], p, value, -penalty(m.ix.preds[p].bits)))
+				}
+			}
+		}
+		slices.SortStableFunc(list, func(a, b registry.Evidence) int { return cmp.Compare(b.Weight, a.Weight) })
+		out = append(out, list[:min(len(list), maxEvidence)]...)
+	}
+	return out
+}
+
+func (m *Matcher) evidenceItem(ref string, o *registry.Observation, p int32, value string, weight float64) registry.Evidence {
+	pe := &m.ix.preds[p]
+	return registry.Evidence{
+		ModelRef: ref, Port: portOf(o), Field: pe.field, Predicate: pe.describe(),
+		Observed: value, Weight: round3(weight),
+	}
+}
+
+func portsOf(obs []registry.Observation, services []int) []string {
+	ports := make([]string, 0, len(services))
+	for _, i := range services {
+		p := portOf(&obs[i])
+		if len(ports) == 0 || ports[len(ports)-1] != p {
+			ports = append(ports, p)
+		}
+	}
+	return ports
+}
+
+// firstSeen is when the device was first observed: the day its standing
+// is judged on.
+func firstSeen(obs []registry.Observation, services []int) time.Time {
+	var t time.Time
+	for _, i := range services {
+		if o := obs[i].Observed; t.IsZero() || o.Before(t) {
+			t = o
+		}
+	}
+	return t
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

@@ -1,0 +1,318 @@
+package fingerprint
+
+import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/certprint/certprint/registry"
+)
+
+// Evidence is weighed in bits: a predicate worth b bits matches a service
+// picked at random from the Internet about once in 2^b. The weight of a
+// predicate comes from what it pins down literally (words, model numbers,
+// hashes), from how common that text is among all Internet services (the
+// background table shipped below), and from how many unrelated model
+// families in the registry claim it; never from the scan being matched, so
+// that one device gets one verdict in every scan.
+
+//go:embed background.tsv
+var backgroundTSV []byte
+
+// background is the parsed background table.
+type background struct {
+	version string
+	exact   map[string]float64   // field + "\x00" + value -> share
+	prefix  map[string][]bgEntry // field -> entries, longest first
+	word    map[string]float64   // field + "\x00" + lower-case word -> share
+}
+
+type bgEntry struct {
+	value string
+	share float64
+}
+
+var defaultBackground = mustParseBackground(backgroundTSV)
+
+func mustParseBackground(b []byte) *background {
+	bg, err := parseBackground(b)
+	if err != nil {
+		panic("fingerprint: background.tsv: " + err.Error())
+	}
+	return bg
+}
+
+func parseBackground(b []byte) (*background, error) {
+	bg := &background{exact: map[string]float64{}, prefix: map[string][]bgEntry{}, word: map[string]float64{}}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		cols := strings.Split(text, "\t")
+		if len(cols) == 2 && cols[0] == "version" {
+			bg.version = cols[1]
+			continue
+		}
+		if len(cols) != 4 {
+			return nil, fmt.Errorf("line %d: want 4 tab-separated columns, have %d", line, len(cols))
+		}
+		share, err := strconv.ParseFloat(cols[3], 64)
+		if err != nil || share <= 0 || share > 1 {
+			return nil, fmt.Errorf("line %d: share %q is not in (0, 1]", line, cols[3])
+		}
+		field, value := cols[0], cols[2]
+		switch cols[1] {
+		case "exact":
+			bg.exact[field+"\x00"+value] = share
+		case "prefix":
+			bg.prefix[field] = append(bg.prefix[field], bgEntry{value, share})
+		case "word":
+			bg.word[field+"\x00"+strings.ToLower(value)] = share
+		default:
+			return nil, fmt.Errorf("line %d: match %q is not exact, prefix or word", line, cols[1])
+		}
+	}
+	if bg.version == "" {
+		return nil, fmt.Errorf("no version line")
+	}
+	for f, es := range bg.prefix {
+		sortEntries(es)
+		bg.prefix[f] = es
+	}
+	return bg, sc.Err()
+}
+
+func sortEntries(es []bgEntry) {
+	slices.SortStableFunc(es, func(a, b bgEntry) int { return len(b.value) - len(a.value) })
+}
+
+// lookup returns the share of the most specific background entry that
+// covers text (equal to it, or a prefix of it) and how much of text it
+// covers.
+func (bg *background) lookup(field, text string) (share float64, covered int, ok bool) {
+	if s, ok := bg.exact[field+"\x00"+text]; ok {
+		return s, len(text), true
+	}
+	for _, e := range bg.prefix[field] {
+		if strings.HasPrefix(text, e.value) {
+			return e.share, len(e.value), true
+		}
+	}
+	return 0, 0, false
+}
+
+// Field caps: the most a predicate on a field can prove. Some fields hold
+// one of a handful of values on every device (a status code, a TLS
+// version); others, like a login page's title, name the model.
+var fieldCaps = map[string]float64{
+	registry.FieldHTTPStatus:          1,
+	registry.FieldHTTPServer:          12,
+	registry.FieldHTTPTitle:           24,
+	registry.FieldHTTPWWWAuthenticate: 24,
+	registry.FieldHTTPLocation:        8,
+	registry.FieldHTTPBodySHA256:      16,
+	registry.FieldHTTPFaviconMD5:      16,
+	registry.FieldHTTPFaviconMMH3:     16,
+	registry.FieldHTTPFaviconName:     8,
+	registry.FieldHTTPTechnologies:    6,
+	registry.FieldTLSSubjectCN:        20,
+	registry.FieldTLSSubject:          20,
+	registry.FieldTLSIssuer:           16,
+	registry.FieldTLSCertSHA256:       24,
+	registry.FieldTLSSelfSigned:       1,
+	registry.FieldTLSVersion:          1,
+	registry.FieldSSHBanner:           12,
+	registry.FieldSSHHostKeySHA256:    24,
+	registry.FieldSSHHostKeyType:      1,
+	registry.FieldSSHKex:              3,
+	registry.FieldSSHPasswordAuth:     0.5,
+	registry.FieldFTPBanner:           16,
+	registry.FieldTelnetBanner:        16,
+	registry.FieldSMTPBanner:          16,
+	registry.FieldPOP3Banner:          16,
+	registry.FieldIMAPBanner:          16,
+	registry.FieldRTSPServer:          12,
+	registry.FieldUPnPManufacturer:    8,
+	registry.FieldUPnPModelName:       20,
+	registry.FieldUPnPModelNumber:     20,
+	registry.FieldUPnPFriendlyName:    16,
+	registry.FieldUPnPModelDescr:      16,
+	registry.FieldUPnPServer:          8,
+	registry.FieldSNMPSysDescr:        20,
+	registry.FieldSNMPSysObjectID:     16,
+	registry.FieldBanner:              16,
+	registry.FieldServiceProduct:      8,
+	registry.FieldServiceVersion:      4,
+	registry.FieldServiceInfo:         6,
+	registry.FieldServiceDeviceType:   2,
+	registry.FieldServiceOS:           4,
+	registry.FieldServiceCPE:          10,
+	registry.FieldMQTTVersion:         1,
+}
+
+// hashFields hold digests: their text has no words to weigh, and equality
+// is as specific as the field allows.
+var hashFields = map[string]bool{
+	registry.FieldTLSCertSHA256:    true,
+	registry.FieldSSHHostKeySHA256: true,
+	registry.FieldHTTPBodySHA256:   true,
+	registry.FieldHTTPFaviconMD5:   true,
+	registry.FieldHTTPFaviconMMH3:  true,
+}
+
+func fieldCap(field string) float64 {
+	if c, ok := fieldCaps[field]; ok {
+		return c
+	}
+	switch {
+	case strings.HasPrefix(field, registry.FieldHTTPHeaderPrefix):
+		return 6
+	case strings.HasPrefix(field, registry.FieldMQTTPrefix):
+		return 4
+	case strings.HasSuffix(field, "_required"), strings.HasSuffix(field, "_enabled"):
+		return 0.5
+	}
+	return 8
+}
+
+// Bounds of the weighing.
+const (
+	minBits = 0.25
+	// refineCap bounds what the text after a known common prefix adds:
+	// "OpenSSH_9.2p1 Debian-2" is one of a few dozen common builds, not a
+	// unique string.
+	refineCap = 4
+)
+
+// genericWords carry almost no information on a device: they appear in
+// the titles, realms and banners of products of every vendor.
+var genericWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a an the of to and or for in on at by with from is are be your my please
+		log login logon logout sign signin in out user username password pass passwd enter welcome
+		web webui ui client server service services site page home index main default frame frameset
+		admin administrator administration management manager manage setup settings setting config
+		configuration configure system device devices status info information portal panel console control
+		router gateway modem access point ap bridge switch network networks networking wireless wifi wlan lan wan
+		camera cam ip ipcam video surveillance security monitor monitoring viewer live stream streaming
+		dvr nvr nas storage disk printer print scanner hub box smart hub home office remote cloud app
+		basic digest realm authorization authentication required unauthorized forbidden error not found
+		restricted area secure protected private
+		http https www html htm cgi bin php asp jsp localhost localdomain local lan com net org jp co
+		inc ltd corp corporation company co llc gmbh
+		linux unix embedded upnp ssh ftp telnet smtp rtsp tls ssl cert certificate self signed ready
+		version firmware fw ver rev revision build release model type hw sw serial
+		cn o ou c l st dc emailaddress email mail ca root
+		busybox dropbear openssh lighttpd boa goahead webs httpd mini micro thttpd rompager allegro jetty
+		nginx apache iis microsoft windows debian ubuntu centos redhat
+		new series pro plus lite mini max`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// technicalTokens mix letters and digits without naming a product.
+var technicalTokens = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`x86 x64 x86_64 amd64 arm64 arm armv7 armv7l aarch64 i386 i686 mips mipsel
+		utf8 utf ipv4 ipv6 h264 h265 mp4 mjpeg sha1 sha256 sha384 sha512 md5 rsa ecdsa ed25519 nistp256
+		nistp384 nistp521 aes128 aes256 hmac 2k 4k 1080p 720p 3g 4g 5g lte 11n 11ac 11ax 11b 11g
+		802 v1 v2 v3 v4 v5 tls1 tlsv1 x509 iso8859 8859 p1 p2 deb11u1 deb11u2 deb11u3 deb12u1 deb12u2`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// shapeBits weighs text never seen in the background: a model number
+// ("R100", "DCS-930L") says much, a vendor or product word some, generic
+// words and bare numbers little.
+func (bg *background) shapeBits(field, text string) float64 {
+	var stack [32]string
+	total := 0.0
+	for _, t := range tokens(stack[:0], text) {
+		lower := strings.ToLower(t)
+		if s, ok := bg.word[field+"\x00"+lower]; ok {
+			total += -math.Log2(s)
+			continue
+		}
+		total += tokenBits(lower)
+	}
+	return total
+}
+
+func tokenBits(t string) float64 {
+	letters, digits, other := 0, 0, 0
+	for _, r := range t {
+		switch {
+		case r >= 'a' && r <= 'z':
+			letters++
+		case r >= '0' && r <= '9':
+			digits++
+		default:
+			other++
+		}
+	}
+	switch {
+	case genericWords[t] || technicalTokens[t]:
+		return 0.5
+	case other > 0:
+		// Text in another script (Japanese product names): informative,
+		// though a token may be a whole phrase.
+		return 4
+	case letters == 0:
+		return 1 // numbers: versions, ports, years
+	case digits > 0 && (letters >= 2 || t[0] > '9'):
+		// A model number ("r100", "dcs", "n2"); a short one is shared by
+		// more products.
+		if len(t) >= 3 {
+			return 8
+		}
+		return 4
+	case digits > 0:
+		return 2 // a version fragment ("4p1") or a size ("930l" is both)
+	case len(t) <= 2:
+		return 0.5
+	case len(t) == 3:
+		return 2
+	default:
+		return 4 // a vendor or product word
+	}
+}
+
+// literalBits weighs the text a predicate pins down on a field, before
+// the registry is considered.
+func (bg *background) literalBits(field, text string) float64 {
+	limit := fieldCap(field)
+	if hashFields[field] {
+		if len(text) >= 16 {
+			return limit
+		}
+		return min(limit, 1)
+	}
+	bits := bg.shapeBits(field, text)
+	if share, covered, ok := bg.lookup(field, text); ok {
+		bits = -math.Log2(share) + min(refineCap, 0.5*bg.shapeBits(field, text[covered:]))
+	}
+	return clampBits(bits, limit)
+}
+
+func clampBits(b, limit float64) float64 {
+	return math.Max(minBits, math.Min(b, limit))
+}
+
+// sharedBits bounds a predicate that several unrelated model families
+// claim: text that many vendors' firmware shows is an embedded commonplace,
+// whatever its shape.
+func sharedBits(families int) float64 {
+	if families <= 1 {
+		return math.Inf(1)
+	}
+	return 14 - 3*math.Log2(float64(families))
+}
