@@ -25,7 +25,7 @@ var classRank = map[registry.Class]int{
 // statusRank picks, per programme, the certification that speaks best for
 // the model when it has several.
 var statusRank = map[registry.Status]int{
-	"":                      0,
+	"":                       0,
 	registry.StatusRevoked:   1,
 	registry.StatusSuspended: 2,
 	registry.StatusExpired:   3,

@@ -20,7 +20,7 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	v := registry.Verdict{
 		IP: obs[0].IP, Ports: portsOf(obs, d.services),
 		Class: registry.ClassUnknown, FirmwareState: registry.FirmwareUnobserved,
-		Matcher: MatcherVersion, Review: registry.ReviewAuto,
+		Matcher: MatcherVersion, Review: registry.ReviewAuto, ModelRefs: []string{},
 	}
 	order := rankCandidates(d.scores)
 	post, null := posterior(d.scores)
@@ -63,9 +63,9 @@ func (m *Matcher) honeypot(cands []int32, obs []registry.Observation, evals []se
 	v := registry.Verdict{
 		IP: obs[0].IP, Ports: portsOf(obs, all),
 		Class: registry.ClassUnknown, FirmwareState: registry.FirmwareUnobserved,
-		Confidence: round3(1 - math.Exp2(-(strong[honeypotFamilies-1]-nullBits+1))),
+		Confidence: round3(1 - math.Exp2(-(strong[honeypotFamilies-1] - nullBits + 1))),
 		Reason:     fmt.Sprintf("honeypot: %d unrelated device models answer on one address", len(strong)),
-		Matcher:    MatcherVersion, Review: registry.ReviewAuto,
+		Matcher:    MatcherVersion, Review: registry.ReviewAuto, ModelRefs: []string{},
 	}
 	for d := range devs {
 		order := rankCandidates(devs[d].scores)

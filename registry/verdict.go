@@ -1,6 +1,10 @@
 package registry
 
-import "net/netip"
+import (
+	"context"
+	"net/netip"
+	"time"
+)
 
 // Class is what a verdict says of a device.
 type Class string
@@ -44,7 +48,7 @@ type Verdict struct {
 	IP              netip.Addr               `json:"ip"`
 	Ports           []string                 `json:"ports" doc:"transport/port of each service of the device"`
 	Class           Class                    `json:"verdict"`
-	ModelRefs       []string                 `json:"model_refs,omitempty" doc:"More than one when the candidates cannot be told apart"`
+	ModelRefs       []string                 `json:"model_refs" doc:"The models the device is; more than one when the candidates cannot be told apart, none for unknown"`
 	Ambiguous       bool                     `json:"ambiguous,omitempty"`
 	Confidence      float64                  `json:"confidence" minimum:"0" maximum:"1"`
 	FirmwareVersion string                   `json:"firmware_version,omitempty"`
@@ -84,4 +88,54 @@ type Evidence struct {
 	Predicate string  `json:"predicate"`
 	Observed  string  `json:"observed"`
 	Weight    float64 `json:"weight" doc:"Bits; negative for a predicate the device contradicts"`
+}
+
+// MatchRun is one computation of a scan's verdicts: with which registry
+// revision and matcher version, when, and how many devices came out in
+// each class. A scan's verdicts are those of its latest finished run.
+type MatchRun struct {
+	ID       int64           `json:"id"`
+	ScanID   int64           `json:"scan_id"`
+	Registry int64           `json:"registry_revision"`
+	Matcher  string          `json:"matcher_version"`
+	Started  time.Time       `json:"started"`
+	Finished time.Time       `json:"finished,omitzero"`
+	Devices  int64           `json:"devices"`
+	Classes  map[Class]int64 `json:"classes,omitempty"`
+}
+
+// VerdictService stores the verdicts of closed scans. A run's verdicts
+// are written in short transactions and replace the scan's previous
+// verdicts only when the run commits, so readers never see half a run
+// and a match killed midway changes nothing.
+type VerdictService interface {
+	// BeginMatch starts a run on a closed scan; ENOTFOUND, ECONFLICT for
+	// a scan still importing or a run of the scan still live elsewhere.
+	// Rows of runs whose process died are removed first.
+	BeginMatch(ctx context.Context, scanID, registryRevision int64, matcher string) (VerdictWriter, error)
+	// LatestMatch returns the scan's current run; ENOTFOUND when the scan
+	// was never matched.
+	LatestMatch(ctx context.Context, scanID int64) (*MatchRun, error)
+	// Verdicts calls fn for each verdict of the scan's current run, ordered
+	// by address and first port, stopping at fn's first error; ENOTFOUND.
+	Verdicts(ctx context.Context, f VerdictFilter, fn func(*Verdict) error) error
+}
+
+// VerdictWriter stores the verdicts of one run.
+type VerdictWriter interface {
+	// Write stores a batch of verdicts in one short transaction.
+	Write(ctx context.Context, batch []Verdict) error
+	// Commit makes the run the scan's current one and removes the rows of
+	// the run it replaces.
+	Commit(ctx context.Context) (*MatchRun, error)
+	// Abort removes what Write stored; safe after Commit (a no-op).
+	Abort(ctx context.Context) error
+}
+
+// VerdictFilter selects verdicts of one scan.
+type VerdictFilter struct {
+	ScanID int64
+	IP     netip.Addr // zero: every address
+	Class  Class
+	Page   Page
 }

@@ -351,6 +351,9 @@ func (s *Store) DropScan(ctx context.Context, id int64) error {
 	if err != nil {
 		return wrap(op, err)
 	}
+	if err := s.dropVerdicts(ctx, id); err != nil {
+		return wrap(op, err)
+	}
 	if err := deleteChunks(db, `observations WHERE scan_id = ?`, id); err != nil {
 		return wrap(op, err)
 	}
