@@ -80,6 +80,8 @@ type predEntry struct {
 	bits    float64
 	// filter is a literal the value must contain before re runs.
 	filter string
+	// text is the predicate as evidence shows it.
+	text string
 }
 
 // fieldIndex finds the anchor predicates of one field that may match a
@@ -150,17 +152,20 @@ func (ix *Index) addModel(m *registry.Model) error {
 func compilePredicate(field string, p registry.Predicate) (predEntry, error) {
 	switch {
 	case p.Exact != "":
-		return predEntry{field: field, kind: kindExact, value: p.Exact}, nil
+		return predEntry{field: field, kind: kindExact, value: p.Exact, text: kindNames[kindExact] + p.Exact}, nil
 	case p.Prefix != "":
-		return predEntry{field: field, kind: kindPrefix, value: p.Prefix}, nil
+		return predEntry{field: field, kind: kindPrefix, value: p.Prefix, text: kindNames[kindPrefix] + p.Prefix}, nil
 	}
 	re, err := regexp.Compile(p.Regex)
 	if err != nil {
 		return predEntry{}, err
 	}
-	pe := predEntry{field: field, kind: kindRegex, value: p.Regex, re: re}
+	pe := predEntry{field: field, kind: kindRegex, value: p.Regex, re: re, text: kindNames[kindRegex] + p.Regex}
 	if g := p.CaptureGroup(); g != "" {
 		pe.capture = re.SubexpIndex(g)
+	}
+	if lits := patternLiterals(p.Regex); len(lits.Required) > 0 {
+		pe.filter = lits.Required[0]
 	}
 	return pe, nil
 }
@@ -215,9 +220,6 @@ func (ix *Index) anchor(i int32) {
 		return
 	}
 	lits := patternLiterals(p.value)
-	if len(lits.Required) > 0 {
-		p.filter = lits.Required[0]
-	}
 	if lits.Prefix != "" {
 		fi.prefix.insert(lits.Prefix, i)
 		return
@@ -267,16 +269,21 @@ func (p *predEntry) matches(value string) (ok bool, version string) {
 	return true, m[p.capture]
 }
 
-// describe renders the predicate as evidence shows it.
-func (p *predEntry) describe() string {
+// mayMatch is the cheap half of matches: it says whether the predicate
+// can hold, given that the index already found value by the predicate's
+// exact value, prefix or a token of its literal. Candidates are chosen on
+// it; the pattern itself runs only when a candidate is evaluated.
+func (p *predEntry) mayMatch(value string) bool {
 	switch p.kind {
 	case kindExact:
-		return "exact " + p.value
+		return value == p.value
 	case kindPrefix:
-		return "prefix " + p.value
+		return strings.HasPrefix(value, p.value)
 	}
-	return "regex " + p.value
+	return p.filter == "" || strings.Contains(value, p.filter)
 }
+
+var kindNames = [...]string{kindExact: "exact ", kindPrefix: "prefix ", kindRegex: "regex "}
 
 // trieNode is a byte trie of prefixes; each node lists the predicates
 // whose prefix ends there.

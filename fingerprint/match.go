@@ -49,10 +49,14 @@ const (
 // Index. It keeps scratch space between calls, so it is not safe for
 // concurrent use: make one per goroutine.
 type Matcher struct {
-	ix    *Index
-	cand  map[int32]float64
-	toks  []string
-	evals []serviceEval
+	ix     *Index
+	cand   map[int32]float64
+	order  []int32
+	toks   []string
+	evals  []serviceEval
+	hits   []predHit // backing store of every serviceEval.matched of a host
+	contra []int32   // and of every serviceEval.contra
+	seen   []int32   // scratch of deviceScores
 }
 
 // NewMatcher returns a Matcher on ix.
@@ -110,7 +114,7 @@ func (m *Matcher) candidates(obs []registry.Observation) []int32 {
 	ix := m.ix
 	add := func(p int32, value string) {
 		pe := &ix.preds[p]
-		if ok, _ := pe.matches(value); ok {
+		if pe.mayMatch(value) {
 			m.cand[pe.model] += pe.bits
 		}
 	}
@@ -139,7 +143,7 @@ func (m *Matcher) candidates(obs []registry.Observation) []int32 {
 			}
 		}
 	}
-	out := make([]int32, 0, len(m.cand))
+	out := m.order[:0]
 	for c := range m.cand {
 		out = append(out, c)
 	}
@@ -149,6 +153,7 @@ func (m *Matcher) candidates(obs []registry.Observation) []int32 {
 		}
 		return cmp.Compare(a, b)
 	})
+	m.order = out
 	if len(out) > maxCandidates {
 		out = out[:maxCandidates]
 	}
@@ -156,29 +161,36 @@ func (m *Matcher) candidates(obs []registry.Observation) []int32 {
 }
 
 // evaluate scores every candidate on every service; the result is
-// indexed [candidate*len(obs)+service].
+// indexed [candidate*len(obs)+service]. The evaluations' hit lists share
+// the matcher's backing arrays, valid until the next host.
 func (m *Matcher) evaluate(cands []int32, obs []registry.Observation) []serviceEval {
 	n := len(cands) * len(obs)
 	if cap(m.evals) < n {
 		m.evals = make([]serviceEval, n)
 	}
 	evals := m.evals[:n]
+	m.hits, m.contra = m.hits[:0], m.contra[:0]
 	for ci, c := range cands {
 		for i := range obs {
-			evals[ci*len(obs)+i] = m.ix.evaluate(c, &obs[i])
+			evals[ci*len(obs)+i] = m.evaluateOne(c, &obs[i])
 		}
 	}
 	return evals
 }
 
-// evaluate scores model c's best signature on one service.
-func (ix *Index) evaluate(c int32, o *registry.Observation) serviceEval {
+// evaluateOne scores model c's best signature on one service: the sum of
+// the weights of its predicates the service matches, less the penalties
+// of those it contradicts. Signatures whose transport or TLS differ from
+// the service's are not its signatures.
+func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
+	ix := m.ix
 	var best serviceEval
 	for si := range ix.models[c].sigs {
 		s := &ix.models[c].sigs[si]
 		if s.transport != "" && s.transport != o.Transport || s.tls != nil && *s.tls != o.TLS {
 			continue
 		}
+		hits, contra := len(m.hits), len(m.contra)
 		var e serviceEval
 		for _, p := range s.preds {
 			pe := &ix.preds[p]
@@ -189,15 +201,19 @@ func (ix *Index) evaluate(c int32, o *registry.Observation) serviceEval {
 			e.defined = true
 			if hit, version := pe.matches(value); hit {
 				e.score += pe.bits
-				e.matched = append(e.matched, predHit{pred: p, value: value, version: version})
+				m.hits = append(m.hits, predHit{pred: p, value: value, version: version})
 			} else {
 				e.score -= penalty(pe.bits)
-				e.contra = append(e.contra, p)
+				m.contra = append(m.contra, p)
 			}
 		}
 		if e.defined && (!best.defined || e.score > best.score) {
+			e.matched = m.hits[hits:len(m.hits):len(m.hits)]
+			e.contra = m.contra[contra:len(m.contra):len(m.contra)]
 			best = e
+			continue
 		}
+		m.hits, m.contra = m.hits[:hits], m.contra[:contra]
 	}
 	return best
 }
@@ -347,26 +363,27 @@ func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEva
 func (m *Matcher) deviceScores(cands []int32, services []int, evals []serviceEval, n int) []float64 {
 	scores := make([]float64, len(cands))
 	for ci := range cands {
-		hit := map[int32]bool{}
-		contra := map[int32]bool{}
-		for _, i := range services {
-			e := &evals[ci*n+i]
-			for _, h := range e.matched {
-				hit[h.pred] = true
-			}
-			for _, p := range e.contra {
-				contra[p] = true
-			}
-		}
+		// seen holds the predicates counted so far: matched ones first,
+		// then contradicted ones no service matched.
+		seen := m.seen[:0]
 		s := 0.0
-		for p := range hit {
-			s += m.ix.preds[p].bits
-		}
-		for p := range contra {
-			if !hit[p] {
-				s -= penalty(m.ix.preds[p].bits)
+		for _, i := range services {
+			for _, h := range evals[ci*n+i].matched {
+				if !slices.Contains(seen, h.pred) {
+					seen = append(seen, h.pred)
+					s += m.ix.preds[h.pred].bits
+				}
 			}
 		}
+		for _, i := range services {
+			for _, p := range evals[ci*n+i].contra {
+				if !slices.Contains(seen, p) {
+					seen = append(seen, p)
+					s -= penalty(m.ix.preds[p].bits)
+				}
+			}
+		}
+		m.seen = seen
 		scores[ci] = s - m.conflict(cands, ci, services, evals, n)
 	}
 	return scores
@@ -384,19 +401,30 @@ func (m *Matcher) conflict(cands []int32, ci int, services []int, evals []servic
 	total := 0.0
 	for _, i := range services {
 		own := &evals[ci*n+i]
-		worst := map[string]float64{}
+		// The strongest conflicting predicate per field; a service has few.
+		var fields [8]string
+		var worst [8]float64
+		k := 0
 		for cj := range cands {
 			if m.ix.models[cands[cj]].family == family {
 				continue
 			}
 			for _, h := range evals[cj*n+i].matched {
 				p := &m.ix.preds[h.pred]
-				if p.bits >= conflictBits && !m.covers(own, p.field) {
-					worst[p.field] = math.Max(worst[p.field], p.bits)
+				if p.bits < conflictBits || m.covers(own, p.field) {
+					continue
+				}
+				j := slices.Index(fields[:k], p.field)
+				switch {
+				case j >= 0:
+					worst[j] = math.Max(worst[j], p.bits)
+				case k < len(fields):
+					fields[k], worst[k] = p.field, p.bits
+					k++
 				}
 			}
 		}
-		for _, bits := range worst {
+		for _, bits := range worst[:k] {
 			total += penalty(bits)
 		}
 	}

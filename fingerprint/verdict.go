@@ -168,7 +168,7 @@ func (m *Matcher) evidence(cands []int32, obs []registry.Observation, evals []se
 func (m *Matcher) evidenceItem(ref string, o *registry.Observation, p int32, value string, weight float64) registry.Evidence {
 	pe := &m.ix.preds[p]
 	return registry.Evidence{
-		ModelRef: ref, Port: portOf(o), Field: pe.field, Predicate: pe.describe(),
+		ModelRef: ref, Port: portOf(o), Field: pe.field, Predicate: pe.text,
 		Observed: value, Weight: round3(weight),
 	}
 }
