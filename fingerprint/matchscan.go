@@ -3,6 +3,7 @@ package fingerprint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 
@@ -160,4 +161,24 @@ func readHosts(ctx context.Context, scans registry.ScanService, scanID int64, jo
 		hosts++
 	}
 	return send()
+}
+
+// IndexFor compiles the registry as it is now and returns it with the
+// revision it was built from. The revision is read first, so a change
+// that lands meanwhile makes the index newer than its revision says,
+// never older: matching again picks the change up.
+func IndexFor(ctx context.Context, reg registry.RegistryService) (*Index, int64, error) {
+	rev, err := reg.Revision(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	doc, err := reg.Export(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	ix, err := NewIndex(doc)
+	if err != nil {
+		return nil, 0, fmt.Errorf("registry revision %d: %w", rev, err)
+	}
+	return ix, rev, nil
 }

@@ -37,7 +37,7 @@ func newFixture(t *testing.T, s *sqlstore.Store) *fixture {
 		}
 		fx.tokens[role] = secret
 	}
-	fx.srv = httptest.NewServer(web.NewHandler(web.Services{Registry: s, Tokens: s, Scans: s, MaxUpload: maxUpload}))
+	fx.srv = httptest.NewServer(web.NewHandler(web.Services{Registry: s, Tokens: s, Scans: s, Verdicts: s, MaxUpload: maxUpload}))
 	t.Cleanup(fx.srv.Close)
 	return fx
 }

@@ -27,6 +27,7 @@ type Services struct {
 	Registry registry.RegistryService
 	Tokens   registry.TokenService
 	Scans    registry.ScanService
+	Verdicts registry.VerdictService
 	Logger   *slog.Logger
 	// MaxUpload bounds one uploaded scan file (DefaultMaxUpload if 0).
 	MaxUpload int64
@@ -76,6 +77,9 @@ func NewAPI(mux *http.ServeMux, s Services) huma.API {
 	}
 	if s.Scans != nil {
 		h.registerScans(api, mux)
+	}
+	if s.Registry != nil && s.Scans != nil && s.Verdicts != nil {
+		h.registerVerdicts(api)
 	}
 	return api
 }

@@ -41,7 +41,7 @@ the same verdicts.
 				}
 			}
 			return a.withStore(cmd.Context(), func(s *sqlstore.Store) error {
-				ix, rev, err := buildIndex(cmd.Context(), s)
+				ix, rev, err := fingerprint.IndexFor(cmd.Context(), s)
 				if err != nil {
 					return err
 				}
@@ -56,23 +56,6 @@ the same verdicts.
 	cmd.Flags().StringVar(&explain, "explain", "", "explain the verdicts of this address instead of matching the scan")
 	cmd.Flags().IntVar(&workers, "workers", 0, "goroutines matching (default: one per CPU)")
 	return cmd
-}
-
-// buildIndex compiles the registry as it is now, with its revision.
-func buildIndex(ctx context.Context, s *sqlstore.Store) (*fingerprint.Index, int64, error) {
-	rev, err := s.Revision(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	doc, err := s.Export(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	ix, err := fingerprint.NewIndex(doc)
-	if err != nil {
-		return nil, 0, fmt.Errorf("registry revision %d: %w", rev, err)
-	}
-	return ix, rev, nil
 }
 
 func (a *app) match(ctx context.Context, s *sqlstore.Store, ix *fingerprint.Index, rev, scan int64, workers int) error {

@@ -39,7 +39,7 @@ func (a *app) serve(ctx context.Context, s *sqlstore.Store, addr string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
 	srv := &http.Server{
-		Handler:           web.NewHandler(web.Services{Registry: s, Tokens: s, Scans: s, Logger: logger}),
+		Handler:           web.NewHandler(web.Services{Registry: s, Tokens: s, Scans: s, Verdicts: s, Logger: logger}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
