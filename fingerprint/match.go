@@ -178,20 +178,21 @@ func (m *Matcher) evaluate(cands []int32, obs []registry.Observation) []serviceE
 	return evals
 }
 
-// evaluateOne scores model c's best signature on one service: the sum of
-// the weights of its predicates the service matches, less the penalties
-// of those it contradicts. Signatures whose transport or TLS differ from
-// the service's are not its signatures.
+// evaluateOne scores model c on one service. The model's signatures that
+// may describe the service (same transport and TLS, when they say) are
+// read together, field by field: a field counts once, for the best of the
+// model's predicates on it that the service matches, or, when none does,
+// as one contradiction, the mildest. Ports are not compared: devices are
+// reached through forwarded and remapped ports.
 func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
 	ix := m.ix
-	var best serviceEval
+	var e serviceEval
+	hits, contra := len(m.hits), len(m.contra)
 	for si := range ix.models[c].sigs {
 		s := &ix.models[c].sigs[si]
 		if s.transport != "" && s.transport != o.Transport || s.tls != nil && *s.tls != o.TLS {
 			continue
 		}
-		hits, contra := len(m.hits), len(m.contra)
-		var e serviceEval
 		for _, p := range s.preds {
 			pe := &ix.preds[p]
 			value, ok := fieldValue(o, pe.field)
@@ -200,22 +201,67 @@ func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
 			}
 			e.defined = true
 			if hit, version := pe.matches(value); hit {
-				e.score += pe.bits
-				m.hits = append(m.hits, predHit{pred: p, value: value, version: version})
+				m.hits = m.addHit(hits, predHit{pred: p, value: value, version: version})
 			} else {
-				e.score -= penalty(pe.bits)
-				m.contra = append(m.contra, p)
+				m.contra = m.addContra(contra, p)
 			}
 		}
-		if e.defined && (!best.defined || e.score > best.score) {
-			e.matched = m.hits[hits:len(m.hits):len(m.hits)]
-			e.contra = m.contra[contra:len(m.contra):len(m.contra)]
-			best = e
-			continue
-		}
-		m.hits, m.contra = m.hits[:hits], m.contra[:contra]
 	}
-	return best
+	// A field matched by one predicate is not contradicted by another.
+	kept := m.contra[:contra]
+	for _, p := range m.contra[contra:] {
+		if !m.hasField(m.hits[hits:], ix.preds[p].field) {
+			kept = append(kept, p)
+		}
+	}
+	m.contra = kept
+	e.matched = m.hits[hits:len(m.hits):len(m.hits)]
+	e.contra = m.contra[contra:len(m.contra):len(m.contra)]
+	for _, h := range e.matched {
+		e.score += ix.preds[h.pred].bits
+	}
+	for _, p := range e.contra {
+		e.score -= penalty(ix.preds[p].bits)
+	}
+	return e
+}
+
+// addHit records a match, keeping per field the heaviest one of the
+// service's hits since start.
+func (m *Matcher) addHit(start int, h predHit) []predHit {
+	field := m.ix.preds[h.pred].field
+	for i := start; i < len(m.hits); i++ {
+		if m.ix.preds[m.hits[i].pred].field == field {
+			if m.ix.preds[h.pred].bits > m.ix.preds[m.hits[i].pred].bits {
+				m.hits[i] = h
+			}
+			return m.hits
+		}
+	}
+	return append(m.hits, h)
+}
+
+// addContra records a contradiction, keeping per field the mildest.
+func (m *Matcher) addContra(start int, p int32) []int32 {
+	field := m.ix.preds[p].field
+	for i := start; i < len(m.contra); i++ {
+		if m.ix.preds[m.contra[i]].field == field {
+			if m.ix.preds[p].bits < m.ix.preds[m.contra[i]].bits {
+				m.contra[i] = p
+			}
+			return m.contra
+		}
+	}
+	return append(m.contra, p)
+}
+
+func (m *Matcher) hasField(hits []predHit, field string) bool {
+	for _, h := range hits {
+		if m.ix.preds[h.pred].field == field {
+			return true
+		}
+	}
+	return false
 }
 
 func penalty(bits float64) float64 { return math.Min(contraFactor*bits, contraCap) }
