@@ -88,12 +88,15 @@ func firstRunIsPrefix(re *syntax.Regexp) string {
 			return true
 		case syntax.OpCapture:
 			return walk(n.Sub[0])
-		case syntax.OpBeginText, syntax.OpBeginLine:
+		case syntax.OpBeginText:
 			if b.Len() > 0 {
 				return false
 			}
 			seenAnchor = true
 			return true
+		case syntax.OpBeginLine:
+			// (?m)^ matches after any line break, not only at the start.
+			return false
 		case syntax.OpLiteral:
 			if !seenAnchor || n.Flags&syntax.FoldCase != 0 {
 				return false
