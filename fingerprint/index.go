@@ -82,6 +82,9 @@ type predEntry struct {
 	filter string
 	// text is the predicate as evidence shows it.
 	text string
+	// group numbers the predicate's field group (0: none): predicates of
+	// one group restate one fact.
+	group uint8
 }
 
 // fieldIndex finds the anchor predicates of one field that may match a
@@ -137,7 +140,7 @@ func (ix *Index) addModel(m *registry.Model) error {
 				if err != nil {
 					return fmt.Errorf("model %s: profile: signatures[%d].fields.%s: %w", m.Ref, si, field, err)
 				}
-				pe.model, pe.sig = model, int32(len(me.sigs))
+				pe.model, pe.sig, pe.group = model, int32(len(me.sigs)), fieldGroups[field]
 				se.preds = append(se.preds, int32(len(ix.preds)))
 				ix.preds = append(ix.preds, pe)
 			}

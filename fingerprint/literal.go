@@ -120,9 +120,12 @@ func sortLongestFirst(s []string) {
 	slices.SortStableFunc(s, func(a, b string) int { return len(b) - len(a) })
 }
 
-// tokens splits text into runs of letters and digits, the words weighing
-// and lookup work on. It appends to dst to spare an allocation per value.
-func tokens(dst []string, s string) []string {
+// span is where one word of a text starts and ends.
+type span struct{ start, end int }
+
+// wordSpans splits text into runs of letters and digits, the words
+// weighing and lookup work on.
+func wordSpans(dst []span, s string) []span {
 	start := -1
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -131,13 +134,23 @@ func tokens(dst []string, s string) []string {
 				start = i
 			}
 		} else if start >= 0 {
-			dst = append(dst, s[start:i])
+			dst = append(dst, span{start, i})
 			start = -1
 		}
 		i += size
 	}
 	if start >= 0 {
-		dst = append(dst, s[start:])
+		dst = append(dst, span{start, len(s)})
+	}
+	return dst
+}
+
+// tokens returns the words of s. It appends to dst to spare an
+// allocation per value.
+func tokens(dst []string, s string) []string {
+	var stack [32]span
+	for _, w := range wordSpans(stack[:0], s) {
+		dst = append(dst, s[w.start:w.end])
 	}
 	return dst
 }

@@ -92,3 +92,20 @@ func FuzzPatternLiterals(f *testing.F) {
 		}
 	})
 }
+
+func TestCompoundTokens(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want []string
+	}{
+		{"FZ-4280 設定画面 (fw 3.4.93)", []string{"FZ-4280", "設定画面", "fw", "3", "4", "93"}},
+		{"SSH-2.0-dropbear_2019.78", []string{"SSH", "2", "0", "dropbear", "2019", "78"}},
+		{"HW-523Plus", []string{"HW-523Plus"}},
+		{"Web-Client", []string{"Web", "Client"}},
+		{"RT-AC68U-B1 x", []string{"RT-AC68U-B1", "x"}},
+	} {
+		if got := compoundTokens(nil, tt.text); !slices.Equal(got, tt.want) {
+			t.Errorf("compoundTokens(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}

@@ -217,9 +217,11 @@ func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
 	m.contra = kept
 	e.matched = m.hits[hits:len(m.hits):len(m.hits)]
 	e.contra = m.contra[contra:len(m.contra):len(m.contra)]
+	m.seen = m.seen[:0]
 	for _, h := range e.matched {
-		e.score += ix.preds[h.pred].bits
+		m.seen = append(m.seen, h.pred)
 	}
+	e.score = ix.matchedBits(m.seen)
 	for _, p := range e.contra {
 		e.score -= penalty(ix.preds[p].bits)
 	}
@@ -309,10 +311,9 @@ func fieldValue(o *registry.Observation, field string) (string, bool) {
 }
 
 // devices ties the services of an address into devices: each service
-// goes with the model family whose evidence on it is strongest; services
-// that say nothing of any model join the one device there is, or the
-// device they contradict least, or, when they contradict every device,
-// form a device of their own (another device behind the same address).
+// goes with the model family whose evidence on it is strongest; the
+// others go as closestDevice says, and those that belong to no device
+// form one of their own (another device behind the same address).
 func (m *Matcher) devices(cands []int32, obs []registry.Observation, evals []serviceEval) []device {
 	n := len(obs)
 	owner := make([]int, n)
@@ -352,7 +353,7 @@ func (m *Matcher) devices(cands []int32, obs []registry.Observation, evals []ser
 		if owner[i] >= 0 {
 			continue
 		}
-		d := m.closestDevice(cands, out, evals, n, i)
+		d := m.closestDevice(cands, out, evals, obs, i)
 		if d < 0 {
 			if leftover < 0 {
 				leftover = len(out)
@@ -369,34 +370,66 @@ func (m *Matcher) devices(cands []int32, obs []registry.Observation, evals []ser
 	return out
 }
 
-// closestDevice returns the device an unassigned service fits best: the
-// one whose family's models it contradicts least, or -1 when it
-// contradicts all of them by more than leaveBits.
-func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEval, n, i int) int {
+// closestDevice returns the device an unassigned service belongs to, or
+// -1 for none. A device's models explain the service when their
+// predicates concern its fields without contradicting them by more than
+// leaveBits, or when a signature names its port; the service goes to the
+// device that explains it best. A service no device explains but none
+// contradicts either (a protocol the profiles do not describe, an open
+// port with no banner) goes to the one device of a single-device address:
+// most addresses are one device. Behind a NAT, with several devices, it
+// is nobody's.
+func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, i int) int {
+	n := len(obs)
 	best, bestScore := -1, math.Inf(-1)
+	identified, contradicted := 0, 0
 	for d := range devs {
 		if devs[d].family == "" {
 			continue
 		}
-		score := math.Inf(-1)
+		identified++
+		score, explained := math.Inf(-1), false
 		for ci, c := range cands {
 			if m.ix.models[c].family != devs[d].family {
 				continue
 			}
-			s := 0.0 // a service no predicate of the model concerns
 			if e := &evals[ci*n+i]; e.defined {
-				s = e.score
+				score, explained = math.Max(score, e.score), true
+			} else if m.ix.namesPort(c, &obs[i]) {
+				score, explained = math.Max(score, 0), true
 			}
-			score = math.Max(score, s)
 		}
-		if score > bestScore {
+		switch {
+		case !explained:
+		case score < -leaveBits:
+			contradicted++
+		case score > bestScore:
 			best, bestScore = d, score
 		}
 	}
-	if bestScore < -leaveBits {
-		return -1
+	switch {
+	case best >= 0:
+		return best
+	case identified == 1 && contradicted == 0:
+		for d := range devs {
+			if devs[d].family != "" {
+				return d
+			}
+		}
 	}
-	return best
+	return -1
+}
+
+// namesPort reports whether one of model c's signatures is for the
+// service's transport and port.
+func (ix *Index) namesPort(c int32, o *registry.Observation) bool {
+	for si := range ix.models[c].sigs {
+		s := &ix.models[c].sigs[si]
+		if s.port == int(o.Port) && (s.transport == "" || s.transport == o.Transport) {
+			return true
+		}
+	}
+	return false
 }
 
 // deviceScores sums each candidate's evidence over a device's services,
@@ -412,15 +445,14 @@ func (m *Matcher) deviceScores(cands []int32, services []int, evals []serviceEva
 		// seen holds the predicates counted so far: matched ones first,
 		// then contradicted ones no service matched.
 		seen := m.seen[:0]
-		s := 0.0
 		for _, i := range services {
 			for _, h := range evals[ci*n+i].matched {
 				if !slices.Contains(seen, h.pred) {
 					seen = append(seen, h.pred)
-					s += m.ix.preds[h.pred].bits
 				}
 			}
 		}
+		s := m.ix.matchedBits(seen)
 		for _, i := range services {
 			for _, p := range evals[ci*n+i].contra {
 				if !slices.Contains(seen, p) {
@@ -433,6 +465,44 @@ func (m *Matcher) deviceScores(cands []int32, services []int, evals []serviceEva
 		scores[ci] = s - m.conflict(cands, ci, services, evals, n)
 	}
 	return scores
+}
+
+// correlatedShare is what a matched predicate adds beside a heavier one
+// of the same field group: a self-signed certificate's issuer repeats its
+// subject, and nmap's product and version repeat the Server header.
+const correlatedShare = 0.25
+
+// matchedBits sums the weights of matched predicates, each field group
+// counting its heaviest predicate whole and the others at
+// correlatedShare.
+func (ix *Index) matchedBits(preds []int32) float64 {
+	var groups [8]uint8
+	var best [8]float64
+	k := 0
+	total := 0.0
+	for _, p := range preds {
+		pe := &ix.preds[p]
+		if pe.group == 0 {
+			total += pe.bits
+			continue
+		}
+		j := slices.Index(groups[:k], pe.group)
+		if j < 0 && k < len(groups) {
+			j, groups[k] = k, pe.group
+			k++
+		}
+		if j < 0 {
+			total += correlatedShare * pe.bits
+			continue
+		}
+		lo, hi := math.Min(best[j], pe.bits), math.Max(best[j], pe.bits)
+		total += correlatedShare * lo
+		best[j] = hi
+	}
+	for _, b := range best[:k] {
+		total += b
+	}
+	return total
 }
 
 // conflictBits is the least weight of another family's predicate that

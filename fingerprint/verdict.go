@@ -26,6 +26,7 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	post, null := posterior(d.scores)
 	v.Candidates = m.listCandidates(cands, d.scores, order)
 	chosen, conf := chooseCandidates(d.scores, post, order)
+	chosen, conf = m.addTwins(cands, d, evals, len(obs), post, chosen, conf)
 	if len(chosen) == 0 || conf < minConfidence {
 		v.Confidence = round3(null)
 		if len(order) > 0 && d.scores[order[0]] > 0 {
@@ -77,6 +78,35 @@ func (m *Matcher) honeypot(cands []int32, obs []registry.Observation, evals []se
 	}
 	slices.SortStableFunc(v.Candidates, func(a, b registry.Candidate) int { return cmp.Compare(b.Score, a.Score) })
 	return v
+}
+
+// addTwins adds to the chosen candidates the models of the best one's
+// family that the device's evidence supports and never contradicts: an
+// OEM device and its white-label twin run one firmware, and a twin whose
+// registered profile is poorer scores lower without being any less
+// likely.
+func (m *Matcher) addTwins(cands []int32, d *device, evals []serviceEval, n int, post []float64, chosen []int, conf float64) ([]int, float64) {
+	if len(chosen) == 0 {
+		return chosen, conf
+	}
+	family := m.ix.models[cands[chosen[0]]].family
+	for ci, c := range cands {
+		if d.scores[ci] <= 0 || slices.Contains(chosen, ci) || m.ix.models[c].family != family {
+			continue
+		}
+		contradicted := false
+		for _, i := range d.services {
+			if len(evals[ci*n+i].contra) > 0 {
+				contradicted = true
+				break
+			}
+		}
+		if !contradicted {
+			chosen = append(chosen, ci)
+			conf += post[ci]
+		}
+	}
+	return chosen, conf
 }
 
 // rankCandidates orders candidate indices by score, best first.

@@ -157,6 +157,18 @@ var fieldCaps = map[string]float64{
 	registry.FieldMQTTVersion:         1,
 }
 
+// fieldGroups joins fields that restate one fact, so that a device is
+// not credited twice for it: a certificate's subject, common name and (on
+// a self-signed certificate) issuer; a server's header and the product,
+// version and CPE a scanner derived from it; the names in a UPnP
+// description.
+var fieldGroups = map[string]uint8{
+	registry.FieldTLSSubject: 1, registry.FieldTLSSubjectCN: 1, registry.FieldTLSIssuer: 1,
+	registry.FieldHTTPServer: 2, registry.FieldServiceProduct: 2, registry.FieldServiceVersion: 2, registry.FieldServiceCPE: 2,
+	registry.FieldUPnPManufacturer: 3, registry.FieldUPnPModelName: 3, registry.FieldUPnPModelNumber: 3,
+	registry.FieldUPnPFriendlyName: 3, registry.FieldUPnPModelDescr: 3,
+}
+
 // hashFields hold digests: their text has no words to weigh, and equality
 // is as specific as the field allows.
 var hashFields = map[string]bool{
@@ -206,9 +218,9 @@ var genericWords = func() map[string]bool {
 		basic digest realm authorization authentication required unauthorized forbidden error not found
 		restricted area secure protected private
 		http https www html htm cgi bin php asp jsp localhost localdomain local lan com net org jp co
-		inc ltd corp corporation company co llc gmbh
+		inc ltd corp corporation company co llc gmbh none unknown null
 		linux unix embedded upnp ssh ftp telnet smtp rtsp tls ssl cert certificate self signed ready
-		version firmware fw ver rev revision build release model type hw sw serial
+		version firmware fw ver rev revision build release model type serial
 		cn o ou c l st dc emailaddress email mail ca root
 		busybox dropbear openssh lighttpd boa goahead webs httpd mini micro thttpd rompager allegro jetty
 		nginx apache iis microsoft windows debian ubuntu centos redhat
@@ -232,11 +244,13 @@ var technicalTokens = func() map[string]bool {
 
 // shapeBits weighs text never seen in the background: a model number
 // ("R100", "DCS-930L") says much, a vendor or product word some, generic
-// words and bare numbers little.
+// words and bare numbers little. Words joined by hyphens are weighed as
+// one when together they read as a model number ("FZ-4280": neither "FZ"
+// nor "4280" alone names a product).
 func (bg *background) shapeBits(field, text string) float64 {
 	var stack [32]string
 	total := 0.0
-	for _, t := range tokens(stack[:0], text) {
+	for _, t := range compoundTokens(stack[:0], text) {
 		lower := strings.ToLower(t)
 		if s, ok := bg.word[field+"\x00"+lower]; ok {
 			total += -math.Log2(s)
@@ -247,6 +261,50 @@ func (bg *background) shapeBits(field, text string) float64 {
 	return total
 }
 
+// compoundTokens is tokens, except that words joined by single hyphens
+// stay one token when they mix letters and digits and the first is a word
+// of its own, not a protocol or encoding name ("SSH-2", "UTF-8") or a
+// number ("0-dropbear").
+func compoundTokens(dst []string, s string) []string {
+	var stack [32]span
+	spans := wordSpans(stack[:0], s)
+	for i := 0; i < len(spans); i++ {
+		j := i
+		for j+1 < len(spans) && spans[j+1].start == spans[j].end+1 && s[spans[j].end] == '-' {
+			j++
+		}
+		first := strings.ToLower(s[spans[i].start:spans[i].end])
+		if joined := s[spans[i].start:spans[j].end]; j > i && mixed(joined) && hasLetter(first) &&
+			!genericWords[first] && !technicalTokens[first] {
+			dst = append(dst, joined)
+			i = j
+			continue
+		}
+		dst = append(dst, s[spans[i].start:spans[i].end])
+	}
+	return dst
+}
+
+func hasLetter(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if c := t[i] | 0x20; c >= 'a' && c <= 'z' {
+			return true
+		}
+	}
+	return false
+}
+
+// mixed reports whether t holds both letters and digits.
+func mixed(t string) bool {
+	letters, digits := false, false
+	for i := 0; i < len(t); i++ {
+		c := t[i] | 0x20
+		letters = letters || c >= 'a' && c <= 'z'
+		digits = digits || t[i] >= '0' && t[i] <= '9'
+	}
+	return letters && digits
+}
+
 func tokenBits(t string) float64 {
 	letters, digits, other := 0, 0, 0
 	for _, r := range t {
@@ -255,6 +313,7 @@ func tokenBits(t string) float64 {
 			letters++
 		case r >= '0' && r <= '9':
 			digits++
+		case r == '-':
 		default:
 			other++
 		}
@@ -269,9 +328,12 @@ func tokenBits(t string) float64 {
 	case letters == 0:
 		return 1 // numbers: versions, ports, years
 	case digits > 0 && (letters >= 2 || t[0] > '9'):
-		// A model number ("r100", "dcs", "n2"); a short one is shared by
-		// more products.
-		if len(t) >= 3 {
+		// A model number ("r100", "ql-c135", "n2"): the longer, the fewer
+		// products share it.
+		switch n := letters + digits; {
+		case n >= 5:
+			return 12
+		case n >= 3:
 			return 8
 		}
 		return 4
