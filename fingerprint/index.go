@@ -35,6 +35,10 @@ type Index struct {
 	programs map[string]*registry.Program
 	bg       *background
 	stats    IndexStats
+	// nullBits is the prior odds, in bits, that a device is not one given
+	// registered model: evidence must outweigh it before a model is
+	// named. The more models, the more chances of a coincidence.
+	nullBits float64
 }
 
 // IndexStats describes an index, for benchmarks and `match` output.
@@ -116,6 +120,7 @@ func NewIndex(doc *registry.Document) (*Index, error) {
 		}
 	}
 	ix.stats.Models, ix.stats.Predicates = len(ix.models), len(ix.preds)
+	ix.nullBits = unregisteredBits + math.Log2(float64(max(len(ix.models), 1)))
 	return ix, nil
 }
 

@@ -16,11 +16,18 @@ import (
 // there, with another value). The verdict weighs every candidate model
 // against the hypothesis that the device is none of them.
 const (
-	// nullBits is the prior odds, in bits, that a device is not one given
-	// registered model: evidence must outweigh it before a model is named.
-	// 2^16 is about the number of device models on the Internet that no
-	// registry lists, times the models a registry holds.
-	nullBits = 16
+	// unregisteredBits is the prior odds, in bits, that a device a scan
+	// sees is none of the registered models at all: registered models
+	// are a small part of what answers on the Internet (one in 2^4 is
+	// generous to the registry). The prior against any one model adds
+	// the log of the number of models (Index.nullBits).
+	unregisteredBits = 4
+	// minimumBits is the evidence a verdict needs whatever the registry's
+	// size: a model number with its vendor's name, or two distinctive
+	// values. Below it, values like "Server: lighttpd" and a "Login"
+	// title, which thousands of products share, could add up to a
+	// verdict in a small registry.
+	minimumBits = 16
 	// minConfidence is the posterior the named candidates need together.
 	minConfidence = 0.9
 	// ambiguityBits: candidates within this of the best cannot be told
@@ -564,12 +571,12 @@ func (m *Matcher) covers(e *serviceEval, field string) bool {
 
 // strongFamilies returns, best first, the score of each distinct model
 // family that some device of the address is attributed to on evidence
-// above nullBits.
+// above the index's null hypothesis.
 func strongFamilies(ix *Index, cands []int32, devs []device) []float64 {
 	best := map[string]float64{}
 	for _, d := range devs {
 		for ci, s := range d.scores {
-			if f := ix.models[cands[ci]].family; s >= nullBits && s > best[f] {
+			if f := ix.models[cands[ci]].family; s >= ix.nullBits && s > best[f] {
 				best[f] = s
 			}
 		}
@@ -581,14 +588,14 @@ func strongFamilies(ix *Index, cands []int32, devs []device) []float64 {
 }
 
 // posterior turns candidate scores into probabilities against the null
-// hypothesis that the device is none of them; it returns the null's
-// share too.
-func posterior(scores []float64) (post []float64, null float64) {
-	mx := float64(nullBits)
+// hypothesis that the device is none of them, whose odds are null bits;
+// it returns the null's share too.
+func posterior(scores []float64, null float64) (post []float64, nullPost float64) {
+	mx := null
 	for _, s := range scores {
 		mx = math.Max(mx, s)
 	}
-	z := math.Exp2(nullBits - mx)
+	z := math.Exp2(null - mx)
 	post = make([]float64, len(scores))
 	for i, s := range scores {
 		post[i] = math.Exp2(s - mx)
@@ -597,7 +604,7 @@ func posterior(scores []float64) (post []float64, null float64) {
 	for i := range post {
 		post[i] /= z
 	}
-	return post, math.Exp2(nullBits-mx) / z
+	return post, math.Exp2(null-mx) / z
 }
 
 func portOf(o *registry.Observation) string {

@@ -23,11 +23,11 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 		Matcher: MatcherVersion, Review: registry.ReviewAuto, ModelRefs: []string{},
 	}
 	order := rankCandidates(d.scores)
-	post, null := posterior(d.scores)
+	post, null := posterior(d.scores, m.ix.nullBits)
 	v.Candidates = m.listCandidates(cands, d.scores, order)
 	chosen, conf := chooseCandidates(d.scores, post, order)
 	chosen, conf = m.addTwins(cands, d, evals, len(obs), post, chosen, conf)
-	if len(chosen) == 0 || conf < minConfidence {
+	if len(chosen) == 0 || conf < minConfidence || d.scores[chosen[0]] < minimumBits {
 		v.Confidence = round3(null)
 		if len(order) > 0 && d.scores[order[0]] > 0 {
 			v.Evidence = m.evidence(cands, obs, evals, d.services, order[:1])
@@ -64,7 +64,7 @@ func (m *Matcher) honeypot(cands []int32, obs []registry.Observation, evals []se
 	v := registry.Verdict{
 		IP: obs[0].IP, Ports: portsOf(obs, all),
 		Class: registry.ClassUnknown, FirmwareState: registry.FirmwareUnobserved,
-		Confidence: round3(1 - math.Exp2(-(strong[honeypotFamilies-1] - nullBits + 1))),
+		Confidence: round3(1 - math.Exp2(-(strong[honeypotFamilies-1] - m.ix.nullBits + 1))),
 		Reason:     fmt.Sprintf("honeypot: %d unrelated device models answer on one address", len(strong)),
 		Matcher:    MatcherVersion, Review: registry.ReviewAuto, ModelRefs: []string{},
 	}
