@@ -33,8 +33,11 @@ const (
 	// ambiguityBits: candidates within this of the best cannot be told
 	// apart (OEM twins score the same), and the verdict names them all.
 	ambiguityBits = 3
-	// assignBits is the evidence that ties a service to a model's device.
-	assignBits = anchorBits
+	// assignBits is the evidence on one service that makes it a model's
+	// device: a distinctive value, not a Dropbear build that a hundred
+	// products share. Weaker evidence ties a service to a device the
+	// address already has (closestDevice).
+	assignBits = 8
 	// contraFactor and contraCap turn a contradicted predicate's weight
 	// into a penalty: a changed title weighs against a model, but firmware
 	// updates change banners, so less than a match weighs for it.
