@@ -30,6 +30,7 @@ const anchorBits = 3
 // safe for concurrent use; each goroutine matches with its own Matcher.
 type Index struct {
 	models   []modelEntry
+	families map[string][]int32 // models by family, in registry order
 	preds    []predEntry
 	fields   map[string]*fieldIndex // by the field name predicates use
 	programs map[string]*registry.Program
@@ -104,7 +105,8 @@ type fieldIndex struct {
 // firmware policy). It fails on a profile the registry would refuse, so
 // a hand-built document cannot slip a catch-all past validation.
 func NewIndex(doc *registry.Document) (*Index, error) {
-	ix := &Index{fields: map[string]*fieldIndex{}, programs: map[string]*registry.Program{}, bg: defaultBackground}
+	ix := &Index{fields: map[string]*fieldIndex{}, families: map[string][]int32{},
+		programs: map[string]*registry.Program{}, bg: defaultBackground}
 	for i := range doc.Programs {
 		ix.programs[doc.Programs[i].Code] = &doc.Programs[i]
 	}
@@ -154,6 +156,7 @@ func (ix *Index) addModel(m *registry.Model) error {
 		}
 	}
 	ix.models = append(ix.models, me)
+	ix.families[me.family] = append(ix.families[me.family], model)
 	return nil
 }
 

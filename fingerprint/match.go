@@ -381,46 +381,47 @@ func (m *Matcher) devices(cands []int32, obs []registry.Observation, evals []ser
 }
 
 // closestDevice returns the device an unassigned service belongs to, or
-// -1 for none. A device's models explain the service when their
-// predicates concern its fields without contradicting them by more than
-// leaveBits, or when a signature names its port; the service goes to the
-// device that explains it best. A service no device explains but none
+// -1 for none: the device whose models' predicates the service matches
+// best, else one whose profile names its port (without contradicting it
+// by more than leaveBits). A service no device explains but none
 // contradicts either (a protocol the profiles do not describe, an open
 // port with no banner) goes to the one device of a single-device address:
 // most addresses are one device. Behind a NAT, with several devices, it
 // is nobody's.
 func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, i int) int {
 	n := len(obs)
-	best, bestScore := -1, math.Inf(-1)
-	identified, contradicted := 0, 0
+	best, bestScore := -1, 0.0
+	identified, contradicted := 0, false
 	for d := range devs {
 		if devs[d].family == "" {
 			continue
 		}
 		identified++
-		score, explained := math.Inf(-1), false
+		score, named := math.Inf(-1), false
 		for ci, c := range cands {
 			if m.ix.models[c].family != devs[d].family {
 				continue
 			}
 			if e := &evals[ci*n+i]; e.defined {
-				score, explained = math.Max(score, e.score), true
-			} else if m.ix.namesPort(c, &obs[i]) {
-				score, explained = math.Max(score, 0), true
+				score = math.Max(score, e.score)
+				contradicted = contradicted || e.score < 0
 			}
+			named = named || m.ix.namesPort(c, &obs[i])
+		}
+		if named && score < -leaveBits {
+			named = false
 		}
 		switch {
-		case !explained:
-		case score < -leaveBits:
-			contradicted++
 		case score > bestScore:
 			best, bestScore = d, score
+		case named && best < 0:
+			best = d
 		}
 	}
 	switch {
 	case best >= 0:
 		return best
-	case identified == 1 && contradicted == 0:
+	case identified == 1 && !contradicted:
 		for d := range devs {
 			if devs[d].family != "" {
 				return d

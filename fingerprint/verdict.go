@@ -26,7 +26,7 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	post, null := posterior(d.scores, m.ix.nullBits)
 	v.Candidates = m.listCandidates(cands, d.scores, order)
 	chosen, conf := chooseCandidates(d.scores, post, order)
-	chosen, conf = m.addTwins(cands, d, evals, len(obs), post, chosen, conf)
+	chosen, twins, conf := m.addTwins(cands, d, evals, obs, post, chosen, conf)
 	if len(chosen) == 0 || conf < minConfidence || d.scores[chosen[0]] < minimumBits {
 		v.Confidence = round3(null)
 		if len(order) > 0 && d.scores[order[0]] > 0 {
@@ -35,18 +35,28 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 		return v
 	}
 	v.Confidence = round3(conf)
-	v.Ambiguous = len(chosen) > 1
+	v.Ambiguous = len(chosen)+len(twins) > 1
 	day := registry.DateOf(firstSeen(obs, d.services))
-	weakest := -1
-	for _, ci := range chosen {
-		me := &m.ix.models[cands[ci]]
+	first := true
+	judge := func(me *modelEntry, version string) {
 		v.ModelRefs = append(v.ModelRefs, me.model.Ref)
-		version := m.capturedVersion(evals, ci, len(obs), d.services)
 		st := m.ix.standingOf(me.model, day, version)
-		if weakest < 0 || classRank[st.class] < classRank[v.Class] {
-			weakest = ci
+		if first || classRank[st.class] < classRank[v.Class] {
 			v.Class, v.FirmwareState, v.Programs, v.FirmwareVersion = st.class, st.firmware, st.programs, version
 		}
+		first = false
+	}
+	version := ""
+	for _, ci := range chosen {
+		cv := m.capturedVersion(evals, ci, len(obs), d.services)
+		if version == "" {
+			version = cv
+		}
+		judge(&m.ix.models[cands[ci]], cv)
+	}
+	// A twin runs the firmware its OEM's banners show.
+	for _, c := range twins {
+		judge(&m.ix.models[c], version)
 	}
 	v.Evidence = m.evidence(cands, obs, evals, d.services, chosen)
 	return v
@@ -80,33 +90,47 @@ func (m *Matcher) honeypot(cands []int32, obs []registry.Observation, evals []se
 	return v
 }
 
-// addTwins adds to the chosen candidates the models of the best one's
-// family that the device's evidence supports and never contradicts: an
-// OEM device and its white-label twin run one firmware, and a twin whose
-// registered profile is poorer scores lower without being any less
-// likely.
-func (m *Matcher) addTwins(cands []int32, d *device, evals []serviceEval, n int, post []float64, chosen []int, conf float64) ([]int, float64) {
+// addTwins adds to the chosen candidates the other models of the best
+// one's family that nothing on the device contradicts: an OEM device and
+// its white-label twins run one firmware, and a twin whose registered
+// profile holds less than its OEM's (or nothing the device showed) is no
+// less likely for it. Twins that were not candidates add nothing to the
+// confidence.
+func (m *Matcher) addTwins(cands []int32, d *device, evals []serviceEval, obs []registry.Observation, post []float64, chosen []int, conf float64) ([]int, []int32, float64) {
 	if len(chosen) == 0 {
-		return chosen, conf
+		return chosen, nil, conf
 	}
+	n := len(obs)
 	family := m.ix.models[cands[chosen[0]]].family
-	for ci, c := range cands {
-		if d.scores[ci] <= 0 || slices.Contains(chosen, ci) || m.ix.models[c].family != family {
+	var extra []int32
+	for _, c := range m.ix.families[family] {
+		ci := slices.Index(cands, c)
+		if ci >= 0 && slices.Contains(chosen, ci) {
 			continue
 		}
 		contradicted := false
 		for _, i := range d.services {
-			if len(evals[ci*n+i].contra) > 0 {
+			var e serviceEval
+			if ci >= 0 {
+				e = evals[ci*n+i]
+			} else {
+				e = m.evaluateOne(c, &obs[i])
+			}
+			if len(e.contra) > 0 {
 				contradicted = true
 				break
 			}
 		}
-		if !contradicted {
+		switch {
+		case contradicted:
+		case ci >= 0:
 			chosen = append(chosen, ci)
 			conf += post[ci]
+		default:
+			extra = append(extra, c)
 		}
 	}
-	return chosen, conf
+	return chosen, extra, conf
 }
 
 // rankCandidates orders candidate indices by score, best first.
