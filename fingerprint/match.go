@@ -358,25 +358,60 @@ func (m *Matcher) devices(cands []int32, obs []registry.Observation, evals []ser
 		}
 		return []device{{services: all}}
 	}
-	leftover := -1
-	for i := range obs {
-		if owner[i] >= 0 {
-			continue
-		}
-		d := m.closestDevice(cands, out, evals, obs, i)
-		if d < 0 {
-			if leftover < 0 {
-				leftover = len(out)
-				out = append(out, device{})
-			}
-			d = leftover
-		}
-		out[d].services = append(out[d].services, i)
-	}
+	out = m.placeRest(cands, obs, evals, owner, out)
 	for d := range out {
 		slices.Sort(out[d].services)
 	}
 	slices.SortFunc(out, func(a, b device) int { return cmp.Compare(a.services[0], b.services[0]) })
+	return out
+}
+
+// placeRest places the services the evidence left unassigned. One that
+// shows a name (identityKeys) goes with the device that shows the same
+// name, else with the other unplaced services that show it: a device of
+// its own. One that shows no name goes where closestDevice says, else to
+// a device of the address's remaining services.
+func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []serviceEval, owner []int, out []device) []device {
+	keys := make([][]string, len(out))
+	for i := range obs {
+		if owner[i] >= 0 {
+			keys[owner[i]] = append(keys[owner[i]], identityKeys(&obs[i])...)
+		}
+	}
+	rest := -1
+	for pass := range 2 {
+		for i := range obs {
+			if owner[i] >= 0 {
+				continue
+			}
+			ki := identityKeys(&obs[i])
+			if pass == 0 && len(ki) > 0 {
+				d := slices.IndexFunc(keys, func(k []string) bool { return sharesKey(k, ki) })
+				if d < 0 {
+					d = len(out)
+					out = append(out, device{})
+					keys = append(keys, nil)
+				}
+				owner[i] = d
+				keys[d] = append(keys[d], ki...)
+				out[d].services = append(out[d].services, i)
+				continue
+			}
+			if pass == 0 {
+				continue
+			}
+			d := m.closestDevice(cands, out, evals, obs, i)
+			if d < 0 {
+				if rest < 0 {
+					rest = len(out)
+					out = append(out, device{})
+				}
+				d = rest
+			}
+			owner[i] = d
+			out[d].services = append(out[d].services, i)
+		}
+	}
 	return out
 }
 

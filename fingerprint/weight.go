@@ -321,6 +321,8 @@ func tokenBits(t string) float64 {
 	switch {
 	case genericWords[t] || technicalTokens[t]:
 		return 0.5
+	case versionToken(t):
+		return 1
 	case other > 0:
 		// Text in another script (Japanese product names): informative,
 		// though a token may be a whole phrase.

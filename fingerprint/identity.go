@@ -1,0 +1,105 @@
+package fingerprint
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/certprint/certprint/registry"
+)
+
+// Which services of an address belong together, when no profile says:
+// devices name themselves. A router's title, its FTP greeting, its telnet
+// prompt ("rn8000-3a9f1c login:") and its certificate's common name carry
+// the same model number, and a camera forwarded through the same address
+// carries another. identityKeys reads those names, so that services the
+// registry's profiles do not explain still go with the device that shows
+// the same name, and those that show another name form a device of their
+// own.
+
+// identityFields are the fields where devices write their names; hashes,
+// versions and scanner-derived fields are left out, for their hex and
+// version tokens look like model numbers.
+var identityFields = []string{
+	registry.FieldHTTPTitle, registry.FieldHTTPWWWAuthenticate, registry.FieldHTTPServer,
+	registry.FieldTLSSubjectCN, registry.FieldTLSSubject, registry.FieldSSHBanner,
+	registry.FieldFTPBanner, registry.FieldTelnetBanner, registry.FieldSMTPBanner,
+	registry.FieldPOP3Banner, registry.FieldIMAPBanner, registry.FieldBanner, registry.FieldRTSPServer,
+	registry.FieldUPnPModelName, registry.FieldUPnPModelNumber, registry.FieldUPnPFriendlyName,
+	registry.FieldSNMPSysDescr,
+}
+
+// maxIdentityKeys bounds the names read from one service.
+const maxIdentityKeys = 16
+
+// identityKeys returns the model-number-like names a service shows,
+// lower-cased without hyphens: "NE-2816" and the prompt
+// "ne-2816-37C348 login:" both give "ne2816".
+func identityKeys(o *registry.Observation) []string {
+	var keys []string
+	add := func(k string) {
+		if len(k) >= 4 && !slices.Contains(keys, k) && len(keys) < maxIdentityKeys {
+			keys = append(keys, k)
+		}
+	}
+	var stack [32]string
+	for _, field := range identityFields {
+		value, ok := o.Fields[field]
+		if !ok {
+			continue
+		}
+		for _, t := range compoundTokens(stack[:0], value) {
+			if !modelNumber(t) {
+				continue
+			}
+			parts := strings.Split(strings.ToLower(t), "-")
+			add(strings.Join(parts, ""))
+			if len(parts) > 2 {
+				add(parts[0] + parts[1])
+			}
+			for _, p := range parts {
+				if len(parts) > 1 && modelNumber(p) {
+					add(p)
+				}
+			}
+		}
+	}
+	return keys
+}
+
+// modelNumber reports whether a token reads as a model number: letters
+// and digits, at least four of them, and not a version ("v20210629").
+func modelNumber(t string) bool {
+	if !mixed(t) || technicalTokens[strings.ToLower(t)] {
+		return false
+	}
+	alnum := 0
+	for i := 0; i < len(t); i++ {
+		if t[i] != '-' {
+			alnum++
+		}
+	}
+	return alnum >= 4 && !versionToken(t)
+}
+
+// versionToken reports whether t is a "v" followed by digits.
+func versionToken(t string) bool {
+	if len(t) < 2 || t[0]|0x20 != 'v' {
+		return false
+	}
+	for i := 1; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// sharesKey reports whether two key lists meet.
+func sharesKey(a, b []string) bool {
+	for _, k := range a {
+		if slices.Contains(b, k) {
+			return true
+		}
+	}
+	return false
+}
