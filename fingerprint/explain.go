@@ -54,7 +54,7 @@ func (m *Matcher) Explain(obs []registry.Observation) *Explanation {
 		Thresholds: map[string]float64{
 			"null_bits": m.ix.nullBits, "minimum_bits": minimumBits, "min_confidence": minConfidence, "ambiguity_bits": ambiguityBits,
 			"assign_bits": assignBits, "anchor_bits": anchorBits, "conflict_bits": conflictBits,
-			"honeypot_families": honeypotFamilies,
+			"honeypot_families": honeypotFamilies, "honeypot_devices": honeypotDevices,
 		},
 	}
 	if len(obs) == 0 {

@@ -46,9 +46,13 @@ const (
 	// leaveBits: a service that contradicts every device on its address
 	// this much is another device behind the same address.
 	leaveBits = 2
-	// honeypotFamilies: an address showing this many unrelated devices,
-	// each on strong evidence, is a honeypot, not a certified device.
-	honeypotFamilies = 3
+	// An address is a honeypot, not a certified device, when it shows
+	// honeypotFamilies unrelated registered models on strong evidence, or
+	// honeypotDevices devices in all (registered or naming themselves
+	// otherwise) with one of them registered: homes and offices forward a
+	// few devices through one address, three at most, not five.
+	honeypotFamilies = 4
+	honeypotDevices  = 5
 	// maxCandidates bounds the models evaluated per address.
 	maxCandidates = 32
 	// maxEvidence bounds the evidence a verdict lists per model.
@@ -107,7 +111,7 @@ func (m *Matcher) Host(obs []registry.Observation) []registry.Verdict {
 	for d := range devices {
 		devices[d].scores = m.deviceScores(cands, devices[d].services, evals, len(obs))
 	}
-	if strong := strongFamilies(m.ix, cands, devices); len(strong) >= honeypotFamilies {
+	if strong := strongFamilies(m.ix, cands, devices); len(strong) >= honeypotFamilies || len(strong) > 0 && len(devices) >= honeypotDevices {
 		return []registry.Verdict{m.honeypot(cands, obs, evals, devices, strong)}
 	}
 	out := make([]registry.Verdict, 0, len(devices))

@@ -217,7 +217,9 @@ func TestMatchHardCases(t *testing.T) {
 		{
 			name: "honeypot", doc: testRegistry(),
 			obs: append([]registry.Observation{acmeWeb("1.4.2"), svc(22, "ssh", registry.FieldSSHBanner, "SSH-2.0-DeltaOS_N2"),
-				svc(5000, "http", registry.FieldHTTPTitle, "Delta N2 Storage Manager")}, camcoServices()...),
+				svc(5000, "http", registry.FieldHTTPTitle, "Delta N2 Storage Manager"),
+				svc(2323, "telnet", registry.FieldTelnetBanner, "RT-5500 login:"),
+				svc(8000, "http", registry.FieldHTTPTitle, "NetCam NC-9000 Live View")}, camcoServices()...),
 			verdicts: 1, class: registry.ClassUnknown, firmware: registry.FirmwareUnobserved, reason: "honeypot",
 		},
 	}
@@ -260,7 +262,8 @@ func sortedServices(obs []registry.Observation) []registry.Observation {
 
 // An address whose ports point to two models (port forwarding behind a
 // NAT) gets one verdict per device, each with its own ports; a service
-// that contradicts both is a third device of its own.
+// that contradicts both is a third device of its own. Three devices on
+// one address are a NAT, not a honeypot.
 func TestMatchNATDevices(t *testing.T) {
 	ix := mustIndex(t, testRegistry())
 	obs := append([]registry.Observation{acmeWeb("1.4.2"),

@@ -62,10 +62,10 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	return v
 }
 
-// honeypot is the one verdict of an address that shows several unrelated
-// devices at once: none of them is believed. Its confidence is that the
-// weakest of the strong families really answers there, the fact the call
-// rests on; it lists each device's best candidates and their evidence.
+// honeypot is the one verdict of an address that shows too many devices
+// at once: none of them is believed. Its confidence is that the weakest
+// of the strong families really answers there; it lists each device's
+// best candidates and their evidence.
 func (m *Matcher) honeypot(cands []int32, obs []registry.Observation, evals []serviceEval, devs []device, strong []float64) registry.Verdict {
 	all := make([]int, len(obs))
 	for i := range all {
@@ -74,8 +74,8 @@ func (m *Matcher) honeypot(cands []int32, obs []registry.Observation, evals []se
 	v := registry.Verdict{
 		IP: obs[0].IP, Ports: portsOf(obs, all),
 		Class: registry.ClassUnknown, FirmwareState: registry.FirmwareUnobserved,
-		Confidence: round3(1 - math.Exp2(-(strong[honeypotFamilies-1] - m.ix.nullBits + 1))),
-		Reason:     fmt.Sprintf("honeypot: %d unrelated device models answer on one address", len(strong)),
+		Confidence: round3(1 - math.Exp2(-(strong[len(strong)-1] - m.ix.nullBits + 1))),
+		Reason:     fmt.Sprintf("honeypot: %d devices answer on one address, %d of them registered models of unrelated families", len(devs), len(strong)),
 		Matcher:    MatcherVersion, Review: registry.ReviewAuto, ModelRefs: []string{},
 	}
 	for d := range devs {
