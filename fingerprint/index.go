@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/certprint/certprint/registry"
 )
 
@@ -155,9 +157,34 @@ func (ix *Index) addModel(m *registry.Model) error {
 			ix.stats.Signatures++
 		}
 	}
+	if pe, ok := modelNumberPredicate(m); ok {
+		pe.model, pe.sig = model, int32(len(me.sigs))
+		me.sigs = append(me.sigs, sigEntry{preds: []int32{int32(len(ix.preds))}})
+		ix.preds = append(ix.preds, pe)
+	}
 	ix.models = append(ix.models, me)
 	ix.families[me.family] = append(ix.families[me.family], model)
 	return nil
+}
+
+// modelNumberPredicate is the predicate the registry itself implies: a
+// UPnP description that names the model's number, as devices announce
+// it (ASCII, so the registry's full-width spelling is NFKC-folded). It is
+// left out when the profile already says what the description holds.
+func modelNumberPredicate(m *registry.Model) (predEntry, bool) {
+	number := strings.TrimSpace(norm.NFKC.String(m.ModelNumber))
+	if number == "" {
+		return predEntry{}, false
+	}
+	if m.Profile != nil {
+		for _, s := range m.Profile.Signatures {
+			if _, ok := s.Fields[registry.FieldUPnPModelNumber]; ok {
+				return predEntry{}, false
+			}
+		}
+	}
+	return predEntry{field: registry.FieldUPnPModelNumber, kind: kindExact, value: number,
+		text: "registered model number " + number}, true
 }
 
 func compilePredicate(field string, p registry.Predicate) (predEntry, error) {

@@ -160,13 +160,11 @@ var fieldCaps = map[string]float64{
 // fieldGroups joins fields that restate one fact, so that a device is
 // not credited twice for it: a certificate's subject, common name and (on
 // a self-signed certificate) issuer; a server's header and the product,
-// version and CPE a scanner derived from it; the names in a UPnP
-// description.
+// version and CPE a scanner derived from it. (A UPnP description's
+// manufacturer and model number are two facts.)
 var fieldGroups = map[string]uint8{
 	registry.FieldTLSSubject: 1, registry.FieldTLSSubjectCN: 1, registry.FieldTLSIssuer: 1,
 	registry.FieldHTTPServer: 2, registry.FieldServiceProduct: 2, registry.FieldServiceVersion: 2, registry.FieldServiceCPE: 2,
-	registry.FieldUPnPManufacturer: 3, registry.FieldUPnPModelName: 3, registry.FieldUPnPModelNumber: 3,
-	registry.FieldUPnPFriendlyName: 3, registry.FieldUPnPModelDescr: 3,
 }
 
 // hashFields hold digests: their text has no words to weigh, and equality
