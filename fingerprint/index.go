@@ -92,6 +92,9 @@ type predEntry struct {
 	// group numbers the predicate's field group (0: none): predicates of
 	// one group restate one fact.
 	group uint8
+	// implied marks a predicate the registry implies rather than a profile
+	// states: it counts when it matches and never against the model.
+	implied bool
 }
 
 // fieldIndex finds the anchor predicates of one field that may match a
@@ -169,8 +172,10 @@ func (ix *Index) addModel(m *registry.Model) error {
 
 // modelNumberPredicate is the predicate the registry itself implies: a
 // UPnP description that names the model's number, as devices announce
-// it (ASCII, so the registry's full-width spelling is NFKC-folded). It is
-// left out when the profile already says what the description holds.
+// it (ASCII, so the registry's full-width spelling is NFKC-folded). Another
+// number does not count against the model: a white-label device announces
+// its OEM's. It is left out when the profile already says what the
+// description holds.
 func modelNumberPredicate(m *registry.Model) (predEntry, bool) {
 	number := strings.TrimSpace(norm.NFKC.String(m.ModelNumber))
 	if number == "" {
@@ -184,7 +189,7 @@ func modelNumberPredicate(m *registry.Model) (predEntry, bool) {
 		}
 	}
 	return predEntry{field: registry.FieldUPnPModelNumber, kind: kindExact, value: number,
-		text: "registered model number " + number}, true
+		text: "registered model number " + number, implied: true}, true
 }
 
 func compilePredicate(field string, p registry.Predicate) (predEntry, error) {

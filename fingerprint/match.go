@@ -213,12 +213,16 @@ func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
 			if !ok {
 				continue
 			}
-			e.defined = true
-			if hit, version := pe.matches(value); hit {
+			hit, version := pe.matches(value)
+			switch {
+			case hit:
 				m.hits = m.addHit(hits, predHit{pred: p, value: value, version: version})
-			} else {
+			case pe.implied:
+				continue
+			default:
 				m.contra = m.addContra(contra, p)
 			}
+			e.defined = true
 		}
 	}
 	// A field matched by one predicate is not contradicted by another.
