@@ -386,8 +386,11 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 			keys[owner[i]] = append(keys[owner[i]], identityKeys(&obs[i])...)
 		}
 	}
-	rest := -1
+	rest, named := -1, len(out)
 	for pass := range 2 {
+		if pass == 1 {
+			named = len(out)
+		}
 		for i := range obs {
 			if owner[i] >= 0 {
 				continue
@@ -408,7 +411,7 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 			if pass == 0 {
 				continue
 			}
-			d := m.closestDevice(cands, out, evals, obs, i)
+			d := m.closestDevice(cands, out[:named], evals, obs, i)
 			if d < 0 {
 				if rest < 0 {
 					rest = len(out)
@@ -423,14 +426,14 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 	return out
 }
 
-// closestDevice returns the device an unassigned service belongs to, or
-// -1 for none: the device whose models' predicates the service matches
-// best, else one whose profile names its port (without contradicting it
-// by more than leaveBits). A service no device explains but none
-// contradicts either (a protocol the profiles do not describe, an open
-// port with no banner) goes to the one device of a single-device address:
-// most addresses are one device. Behind a NAT, with several devices, it
-// is nobody's.
+// closestDevice returns the device of devs (those the evidence or their
+// names founded) an unassigned service belongs to, or -1 for none: the
+// device whose models' predicates the service matches best, else one
+// whose profile names its port (without contradicting it by more than
+// leaveBits). A service no device explains but none contradicts either (a
+// protocol the profiles do not describe, an open port with no banner)
+// goes to the device of an address that shows no other: most addresses
+// are one device. Behind a NAT, with several devices, it is nobody's.
 func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, i int) int {
 	n := len(obs)
 	best, bestScore := -1, 0.0
@@ -464,12 +467,8 @@ func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEva
 	switch {
 	case best >= 0:
 		return best
-	case identified == 1 && !contradicted:
-		for d := range devs {
-			if devs[d].family != "" {
-				return d
-			}
-		}
+	case identified == 1 && len(devs) == 1 && !contradicted:
+		return 0
 	}
 	return -1
 }
