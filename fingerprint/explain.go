@@ -52,7 +52,7 @@ func (m *Matcher) Explain(obs []registry.Observation) *Explanation {
 	ex := &Explanation{
 		Matcher: MatcherVersion, Index: m.ix.stats,
 		Thresholds: map[string]float64{
-			"null_bits": m.ix.nullBits, "minimum_bits": minimumBits, "min_confidence": minConfidence, "ambiguity_bits": ambiguityBits,
+			"null_bits": m.ix.nullBits, "distinctive_bits": distinctiveBits, "min_confidence": minConfidence, "ambiguity_bits": ambiguityBits,
 			"assign_bits": assignBits, "anchor_bits": anchorBits, "conflict_bits": conflictBits,
 			"honeypot_families": honeypotFamilies, "honeypot_devices": honeypotDevices,
 		},

@@ -17,17 +17,19 @@ import (
 // against the hypothesis that the device is none of them.
 const (
 	// unregisteredBits is the prior odds, in bits, that a device a scan
-	// sees is none of the registered models at all: registered models
-	// are a small part of what answers on the Internet (one in 2^4 is
-	// generous to the registry). The prior against any one model adds
-	// the log of the number of models (Index.nullBits).
-	unregisteredBits = 4
-	// minimumBits is the evidence a verdict needs whatever the registry's
-	// size: a model number with its vendor's name, or two distinctive
-	// values. Below it, values like "Server: lighttpd" and a "Login"
-	// title, which thousands of products share, could add up to a
-	// verdict in a small registry.
-	minimumBits = 16
+	// sees is none of the registered models at all. A national registry
+	// lists the models of the vendors that sell most of what is installed,
+	// so one device in four being a registered model is the order of
+	// magnitude; the prior against any one model adds the log of the
+	// number of models (Index.nullBits).
+	unregisteredBits = 2
+	// distinctiveBits is what the heaviest predicate a verdict rests on
+	// must weigh, whatever the registry's size: something that names the
+	// product (a model number, a certificate's name, a hash), not values
+	// like "Server: lighttpd" and a "Login" title, which thousands of
+	// products share and which could add up to a verdict in a small
+	// registry.
+	distinctiveBits = 10
 	// minConfidence is the posterior the named candidates need together.
 	minConfidence = 0.9
 	// ambiguityBits: candidates within this of the best cannot be told
@@ -491,7 +493,8 @@ func (ix *Index) namesPort(c int32, o *registry.Observation) bool {
 // matches the predicate. A distinctive value on one of the device's
 // services that another family's profile claims, on a field the
 // candidate's own profile says nothing of, weighs against the candidate
-// as a contradiction would: the evidence points elsewhere.
+// as much as it weighs for the other: the evidence points elsewhere, and a
+// service that names two products names neither for sure.
 func (m *Matcher) deviceScores(cands []int32, services []int, evals []serviceEval, n int) []float64 {
 	scores := make([]float64, len(cands))
 	for ci := range cands {
@@ -564,7 +567,7 @@ func (ix *Index) matchedBits(preds []int32) float64 {
 const conflictBits = 8
 
 // conflict is the penalty for candidate ci from other families' strong
-// matches on the device's services, one per service and field.
+// matches on the device's services, the heaviest per service and field.
 func (m *Matcher) conflict(cands []int32, ci int, services []int, evals []serviceEval, n int) float64 {
 	family := m.ix.models[cands[ci]].family
 	total := 0.0
@@ -594,7 +597,7 @@ func (m *Matcher) conflict(cands []int32, ci int, services []int, evals []servic
 			}
 		}
 		for _, bits := range worst[:k] {
-			total += penalty(bits)
+			total += bits
 		}
 	}
 	return total

@@ -27,7 +27,7 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	v.Candidates = m.listCandidates(cands, d.scores, order)
 	chosen, conf := chooseCandidates(d.scores, post, order)
 	chosen, twins, conf := m.addTwins(cands, d, evals, obs, post, chosen, conf)
-	if len(chosen) == 0 || conf < minConfidence || d.scores[chosen[0]] < minimumBits {
+	if len(chosen) == 0 || conf < minConfidence || m.heaviest(evals, chosen[0], len(obs), d.services) < distinctiveBits {
 		v.Confidence = round3(null)
 		if len(order) > 0 && d.scores[order[0]] > 0 {
 			v.Evidence = m.evidence(cands, obs, evals, d.services, order[:1])
@@ -169,6 +169,18 @@ func (m *Matcher) listCandidates(cands []int32, scores []float64, order []int) [
 		out = append(out, registry.Candidate{ModelRef: m.ix.models[cands[ci]].model.Ref, Score: round3(scores[ci])})
 	}
 	return out
+}
+
+// heaviest is the weight of the heaviest predicate candidate ci matched
+// on the device.
+func (m *Matcher) heaviest(evals []serviceEval, ci, n int, services []int) float64 {
+	best := 0.0
+	for _, i := range services {
+		for _, h := range evals[ci*n+i].matched {
+			best = math.Max(best, m.ix.preds[h.pred].bits)
+		}
+	}
+	return best
 }
 
 // capturedVersion is the firmware version the model's strongest
