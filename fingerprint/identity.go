@@ -103,3 +103,25 @@ func sharesKey(a, b []string) bool {
 	}
 	return false
 }
+
+// portTypes are the device types that conventionally answer on a port:
+// an open port that says nothing still says what kind of device listens
+// (RTSP is a camera's, 9100 a printer's), which places it among the
+// devices of a NAT. The types are the registry's device_type values.
+var portTypes = map[uint16][]string{
+	554: {"camera", "nvr", "dvr"}, 8554: {"camera", "nvr", "dvr"}, 10554: {"camera", "nvr", "dvr"},
+	37777: {"nvr", "dvr", "camera"}, 34567: {"nvr", "dvr", "camera"}, 8000: {"camera", "nvr", "dvr"},
+	9100: {"printer"}, 515: {"printer"}, 631: {"printer"},
+	445: {"nas"}, 139: {"nas"}, 548: {"nas"}, 2049: {"nas"}, 5000: {"nas"}, 5001: {"nas"},
+	7547: {"router"}, 8291: {"router"}, 53: {"router"},
+	1883: {"hub"}, 8883: {"hub"},
+}
+
+// typeAnswers reports whether a device of type deviceType conventionally
+// answers on the service's port.
+func typeAnswers(o *registry.Observation, deviceType string) bool {
+	if o.Transport != "tcp" || deviceType == "" {
+		return false
+	}
+	return slices.Contains(portTypes[o.Port], strings.ToLower(deviceType))
+}

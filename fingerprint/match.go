@@ -432,7 +432,8 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 // names founded) an unassigned service belongs to, or -1 for none: the
 // device whose models' predicates the service matches best, else one
 // whose profile names its port (without contradicting it by more than
-// leaveBits). A service no device explains but none contradicts either (a
+// leaveBits) or, for a port that sends nothing, one of the kind of device
+// that conventionally listens there (portTypes). A service no device explains but none contradicts either (a
 // protocol the profiles do not describe, an open port with no banner)
 // goes to the device of an address that shows no other: most addresses
 // are one device. Behind a NAT, with several devices, it is nobody's.
@@ -454,10 +455,11 @@ func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEva
 				score = math.Max(score, e.score)
 				contradicted = contradicted || e.score < 0
 			}
-			named = named || m.ix.namesPort(c, &obs[i])
+			named = named || m.ix.namesPort(c, &obs[i]) ||
+				len(obs[i].Fields) == 0 && typeAnswers(&obs[i], m.ix.models[c].model.DeviceType)
 		}
-		if named && score < -leaveBits {
-			named = false
+		if named && !math.IsInf(score, -1) && score < -leaveBits {
+			named = false // named, but contradicted
 		}
 		switch {
 		case score > bestScore:
