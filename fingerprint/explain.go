@@ -79,9 +79,8 @@ func (m *Matcher) Explain(obs []registry.Observation) *Explanation {
 			for _, h := range e.matched {
 				ee.Matched = append(ee.Matched, m.evidenceItem(me.model.Ref, &obs[i], h.pred, h.value, m.ix.preds[h.pred].bits))
 			}
-			for _, p := range e.contra {
-				value, _ := fieldValue(&obs[i], m.ix.preds[p].field)
-				ee.Contradicted = append(ee.Contradicted, m.evidenceItem(me.model.Ref, &obs[i], p, value, -penalty(m.ix.preds[p].bits)))
+			for _, h := range e.contra {
+				ee.Contradicted = append(ee.Contradicted, m.evidenceItem(me.model.Ref, &obs[i], h.pred, h.value, -m.ix.penaltyOf(h)))
 			}
 			ec.Services = append(ec.Services, ee)
 		}

@@ -36,35 +36,42 @@ const maxIdentityKeys = 16
 // "ne-2816-37C348 login:" both give "ne2816".
 func identityKeys(o *registry.Observation) []string {
 	var keys []string
+	for _, field := range identityFields {
+		if value, ok := o.Fields[field]; ok {
+			keys = textKeys(keys, value)
+		}
+	}
+	return keys
+}
+
+// textKeys appends to keys the model-number-like names in one text.
+func textKeys(keys []string, text string) []string {
 	add := func(k string) {
 		if len(k) >= 4 && !slices.Contains(keys, k) && len(keys) < maxIdentityKeys {
 			keys = append(keys, k)
 		}
 	}
 	var stack [32]string
-	for _, field := range identityFields {
-		value, ok := o.Fields[field]
-		if !ok {
+	for _, t := range compoundTokens(stack[:0], text) {
+		if !modelNumber(t) {
 			continue
 		}
-		for _, t := range compoundTokens(stack[:0], value) {
-			if !modelNumber(t) {
-				continue
-			}
-			parts := strings.Split(strings.ToLower(t), "-")
-			add(strings.Join(parts, ""))
-			if len(parts) > 2 {
-				add(parts[0] + parts[1])
-			}
-			for _, p := range parts {
-				if len(parts) > 1 && modelNumber(p) {
-					add(p)
-				}
+		parts := strings.Split(strings.ToLower(t), "-")
+		add(strings.Join(parts, ""))
+		if len(parts) > 2 {
+			add(parts[0] + parts[1])
+		}
+		for _, p := range parts {
+			if len(parts) > 1 && modelNumber(p) {
+				add(p)
 			}
 		}
 	}
 	return keys
 }
+
+// isIdentityField reports whether devices write their names in field.
+func isIdentityField(field string) bool { return slices.Contains(identityFields, field) }
 
 // modelNumber reports whether a token reads as a model number: letters
 // and digits, at least four of them, and not a version ("v20210629").

@@ -95,6 +95,9 @@ type predEntry struct {
 	// implied marks a predicate the registry implies rather than a profile
 	// states: it counts when it matches and never against the model.
 	implied bool
+	// keys are the model numbers the predicate's literal names, on a
+	// field where devices write their names (identityKeys).
+	keys []string
 }
 
 // fieldIndex finds the anchor predicates of one field that may match a
@@ -239,6 +242,9 @@ func (ix *Index) weigh() {
 	}
 	for i := range ix.preds {
 		p := &ix.preds[i]
+		if isIdentityField(p.field) || p.field == registry.FieldUPnPModelNumber {
+			p.keys = textKeys(nil, texts[i])
+		}
 		bits := ix.bg.literalBits(p.field, texts[i])
 		shared := sharedBits(len(families[key{p.field, strings.ToLower(texts[i])}]))
 		p.bits = clampBits(math.Min(bits, shared), fieldCap(p.field))

@@ -71,7 +71,7 @@ type Matcher struct {
 	toks   []string
 	evals  []serviceEval
 	hits   []predHit // backing store of every serviceEval.matched of a host
-	contra []int32   // and of every serviceEval.contra
+	contra []predHit // and of every serviceEval.contra
 	seen   []int32   // scratch of deviceScores
 }
 
@@ -85,7 +85,7 @@ type serviceEval struct {
 	defined bool // some predicate of the model concerns a field the service has
 	score   float64
 	matched []predHit
-	contra  []int32
+	contra  []predHit // the predicate, and the value that contradicts it
 }
 
 type predHit struct {
@@ -222,16 +222,16 @@ func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
 			case pe.implied:
 				continue
 			default:
-				m.contra = m.addContra(contra, p)
+				m.contra = m.addContra(contra, predHit{pred: p, value: value})
 			}
 			e.defined = true
 		}
 	}
 	// A field matched by one predicate is not contradicted by another.
 	kept := m.contra[:contra]
-	for _, p := range m.contra[contra:] {
-		if !m.hasField(m.hits[hits:], ix.preds[p].field) {
-			kept = append(kept, p)
+	for _, h := range m.contra[contra:] {
+		if !m.hasField(m.hits[hits:], ix.preds[h.pred].field) {
+			kept = append(kept, h)
 		}
 	}
 	m.contra = kept
@@ -242,8 +242,8 @@ func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
 		m.seen = append(m.seen, h.pred)
 	}
 	e.score = ix.matchedBits(m.seen)
-	for _, p := range e.contra {
-		e.score -= penalty(ix.preds[p].bits)
+	for _, h := range e.contra {
+		e.score -= ix.penaltyOf(h)
 	}
 	return e
 }
@@ -264,17 +264,17 @@ func (m *Matcher) addHit(start int, h predHit) []predHit {
 }
 
 // addContra records a contradiction, keeping per field the mildest.
-func (m *Matcher) addContra(start int, p int32) []int32 {
-	field := m.ix.preds[p].field
+func (m *Matcher) addContra(start int, h predHit) []predHit {
+	field := m.ix.preds[h.pred].field
 	for i := start; i < len(m.contra); i++ {
-		if m.ix.preds[m.contra[i]].field == field {
-			if m.ix.preds[p].bits < m.ix.preds[m.contra[i]].bits {
-				m.contra[i] = p
+		if m.ix.preds[m.contra[i].pred].field == field {
+			if m.ix.penaltyOf(h) < m.ix.penaltyOf(m.contra[i]) {
+				m.contra[i] = h
 			}
 			return m.contra
 		}
 	}
-	return append(m.contra, p)
+	return append(m.contra, h)
 }
 
 func (m *Matcher) hasField(hits []predHit, field string) bool {
@@ -287,6 +287,23 @@ func (m *Matcher) hasField(hits []predHit, field string) bool {
 }
 
 func penalty(bits float64) float64 { return math.Min(contraFactor*bits, contraCap) }
+
+// penaltyOf is what a contradiction costs. Where the predicate names a
+// model number and the device's value names another ("SEKIREI SK-6200"
+// where the profile says "SEKIREI SK-1000"), the device says it is
+// another model, and that costs all the predicate would have proved: a
+// sibling built on the same firmware keeps its base model's certificate
+// but not its name.
+func (ix *Index) penaltyOf(h predHit) float64 {
+	pe := &ix.preds[h.pred]
+	if len(pe.keys) > 0 {
+		var stack [maxIdentityKeys]string
+		if got := textKeys(stack[:0], h.value); len(got) > 0 && !sharesKey(got, pe.keys) {
+			return pe.bits
+		}
+	}
+	return penalty(pe.bits)
+}
 
 // bannerFields are the protocol-specific names of a service's greeting;
 // a reader that cannot tell the protocol (nmap's banner script, masscan)
@@ -512,10 +529,10 @@ func (m *Matcher) deviceScores(cands []int32, services []int, evals []serviceEva
 		}
 		s := m.ix.matchedBits(seen)
 		for _, i := range services {
-			for _, p := range evals[ci*n+i].contra {
-				if !slices.Contains(seen, p) {
-					seen = append(seen, p)
-					s -= penalty(m.ix.preds[p].bits)
+			for _, h := range evals[ci*n+i].contra {
+				if !slices.Contains(seen, h.pred) {
+					seen = append(seen, h.pred)
+					s -= m.ix.penaltyOf(h)
 				}
 			}
 		}
@@ -612,8 +629,8 @@ func (m *Matcher) covers(e *serviceEval, field string) bool {
 			return true
 		}
 	}
-	for _, p := range e.contra {
-		if m.ix.preds[p].field == field {
+	for _, h := range e.contra {
+		if m.ix.preds[h.pred].field == field {
 			return true
 		}
 	}

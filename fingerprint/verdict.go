@@ -217,11 +217,10 @@ func (m *Matcher) evidence(cands []int32, obs []registry.Observation, evals []se
 			}
 		}
 		for _, i := range services {
-			for _, p := range evals[ci*n+i].contra {
-				if !seen[p] {
-					seen[p] = true
-					value, _ := fieldValue(&obs[i], m.ix.preds[p].field)
-					list = append(list, m.evidenceItem(ref, &obs[i], p, value, -penalty(m.ix.preds[p].bits)))
+			for _, h := range evals[ci*n+i].contra {
+				if !seen[h.pred] {
+					seen[h.pred] = true
+					list = append(list, m.evidenceItem(ref, &obs[i], h.pred, h.value, -m.ix.penaltyOf(h)))
 				}
 			}
 		}
