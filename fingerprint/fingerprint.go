@@ -206,6 +206,7 @@ func Finish(o *registry.Observation) (reason string, msg string) {
 	}
 	proto, tls := Protocol(o.Protocol)
 	o.Protocol, o.TLS = proto, o.TLS || tls
+	interpretBanner(o)
 	if len(o.Fields) == 0 {
 		o.Fields = nil
 	}

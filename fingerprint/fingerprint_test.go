@@ -306,3 +306,37 @@ func TestSetList(t *testing.T) {
 		t.Errorf("SetList: %v", f)
 	}
 }
+
+func TestInterpretBanner(t *testing.T) {
+	for _, tt := range []struct {
+		name, protocol, banner string
+		want                   map[string]string
+		wantProtocol           string
+	}{
+		{"rtsp", "unknown", "RTSP/1.0 200 OK\nCSeq: 1\nServer: CamCo RTSP/2.1\nPublic: OPTIONS", map[string]string{"rtsp.server": "CamCo RTSP/2.1"}, "rtsp"},
+		{"http", "unknown", "HTTP/1.1 401 Unauthorized\nserver:  Boa/0.94.14rc21 \n\nbody", map[string]string{"http.server": "Boa/0.94.14rc21"}, "http"},
+		{"ssh", "unknown", "SSH-2.0-dropbear_2019.78\n", map[string]string{"ssh.banner": "SSH-2.0-dropbear_2019.78"}, "ssh"},
+		{"a header after the head is no header", "unknown", "HTTP/1.0 200 OK\n\nServer: fake", map[string]string{}, "http"},
+		{"known protocol kept", "telnet", "SSH-2.0-x", map[string]string{"ssh.banner": "SSH-2.0-x"}, "telnet"},
+		{"anything else", "unknown", "220 welcome", map[string]string{}, "unknown"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := registry.Observation{IP: netip.MustParseAddr("192.0.2.1"), Transport: "tcp", Port: 554, Protocol: tt.protocol,
+				Fields: map[string]string{registry.FieldBanner: tt.banner}}
+			if reason, msg := Finish(&o); reason != "" {
+				t.Fatal(reason, msg)
+			}
+			if o.Protocol != tt.wantProtocol {
+				t.Errorf("protocol %q, want %q", o.Protocol, tt.wantProtocol)
+			}
+			for k, v := range tt.want {
+				if o.Fields[k] != v {
+					t.Errorf("%s = %q, want %q", k, o.Fields[k], v)
+				}
+			}
+			if len(o.Fields) != len(tt.want)+1 {
+				t.Errorf("fields %v, want the banner and %v", o.Fields, tt.want)
+			}
+		})
+	}
+}
