@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
@@ -16,14 +17,16 @@ import (
 // the same name, and those that show another name form a device of their
 // own.
 
-// identityFields are the fields where devices write their names; hashes,
-// versions and scanner-derived fields are left out, for their hex and
-// version tokens look like model numbers.
+// identityFields are the fields where devices write their names. Server
+// headers are left out: they name the software stack ("H264DVR 1.0",
+// "HiIpcam/V100R003"), which many devices share; so are hashes, versions
+// and scanner-derived fields, whose hex and version tokens look like model
+// numbers.
 var identityFields = []string{
-	registry.FieldHTTPTitle, registry.FieldHTTPWWWAuthenticate, registry.FieldHTTPServer,
+	registry.FieldHTTPTitle, registry.FieldHTTPWWWAuthenticate,
 	registry.FieldTLSSubjectCN, registry.FieldTLSSubject, registry.FieldSSHBanner,
 	registry.FieldFTPBanner, registry.FieldTelnetBanner, registry.FieldSMTPBanner,
-	registry.FieldPOP3Banner, registry.FieldIMAPBanner, registry.FieldBanner, registry.FieldRTSPServer,
+	registry.FieldPOP3Banner, registry.FieldIMAPBanner, registry.FieldBanner,
 	registry.FieldUPnPModelName, registry.FieldUPnPModelNumber, registry.FieldUPnPFriendlyName,
 	registry.FieldSNMPSysDescr,
 }
@@ -88,18 +91,14 @@ func modelNumber(t string) bool {
 	return alnum >= 4 && !versionToken(t)
 }
 
-// versionToken reports whether t is a "v" followed by digits.
+// versionToken reports whether t is a version written as letters and
+// digits: "v2", "v20210629", "V100R003C10" (the VRC scheme of embedded
+// vendors).
 func versionToken(t string) bool {
-	if len(t) < 2 || t[0]|0x20 != 'v' {
-		return false
-	}
-	for i := 1; i < len(t); i++ {
-		if t[i] < '0' || t[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return versionPattern.MatchString(t)
 }
+
+var versionPattern = regexp.MustCompile(`^(?i)v[0-9]+(r[0-9]+)?(c[0-9]+)?(spc[0-9]+)?$`)
 
 // sharesKey reports whether two key lists meet.
 func sharesKey(a, b []string) bool {
