@@ -131,3 +131,13 @@ func typeAnswers(o *registry.Observation, deviceType string) bool {
 	}
 	return slices.Contains(portTypes[o.Port], strings.ToLower(deviceType))
 }
+
+// seriesPrefix is the letters a model number starts with, its product
+// line: "sk" of "sk5300plus".
+func seriesPrefix(key string) string {
+	i := 0
+	for i < len(key) && key[i] >= 'a' && key[i] <= 'z' {
+		i++
+	}
+	return key[:i]
+}

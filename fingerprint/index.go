@@ -240,15 +240,43 @@ func (ix *Index) weigh() {
 		}
 		families[k][ix.models[p.model].family] = true
 	}
+	numbers := map[string]bool{}
+	for i := range ix.models {
+		for _, k := range textKeys(nil, norm.NFKC.String(ix.models[i].model.ModelNumber)) {
+			numbers[k] = true
+		}
+	}
 	for i := range ix.preds {
 		p := &ix.preds[i]
 		if isIdentityField(p.field) || p.field == registry.FieldUPnPModelNumber {
 			p.keys = textKeys(nil, texts[i])
 		}
-		bits := ix.bg.literalBits(p.field, texts[i])
+		bits := ix.bg.literalBits(p.field, texts[i]) + registeredNumberBits(texts[i], numbers)
 		shared := sharedBits(len(families[key{p.field, strings.ToLower(texts[i])}]))
 		p.bits = clampBits(math.Min(bits, shared), fieldCap(p.field))
 	}
+}
+
+// registeredNumberBits is what a predicate's literal gains for naming a
+// registered model's number: shape alone weighs "HS-380" as one of many
+// possible five-character numbers, but the registry knows it is the
+// number of a product, which a device shows only if it is that product
+// (or its twin). Such a word counts as the longest model numbers do.
+func registeredNumberBits(text string, numbers map[string]bool) float64 {
+	if len(numbers) == 0 {
+		return 0
+	}
+	var stack [32]string
+	extra := 0.0
+	for _, t := range compoundTokens(stack[:0], text) {
+		if !modelNumber(t) {
+			continue
+		}
+		if numbers[strings.ReplaceAll(strings.ToLower(t), "-", "")] {
+			extra += math.Max(0, maxModelNumberBits-tokenBits(strings.ToLower(t)))
+		}
+	}
+	return extra
 }
 
 // anchor files predicate i under its field for lookup.

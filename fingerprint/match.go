@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/certprint/certprint/registry"
 )
 
@@ -418,6 +420,9 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 			if pass == 0 && len(ki) > 0 {
 				d := slices.IndexFunc(keys, func(k []string) bool { return sharesKey(k, ki) })
 				if d < 0 {
+					d = m.seriesDevice(cands, out, ki)
+				}
+				if d < 0 {
 					d = len(out)
 					out = append(out, device{})
 					keys = append(keys, nil)
@@ -443,6 +448,32 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 		}
 	}
 	return out
+}
+
+// seriesDevice returns the identified device whose models' numbers are
+// of the same series as a name the service shows ("SK-9200W" beside a
+// registered "SK-5300Plus"), or -1. A vendor's siblings share firmware,
+// and with it the base model's prompts and certificates: on one address,
+// a sibling's name is more likely the device's own than a second device
+// of the same vendor's line behind a NAT. Joined to the device, the name
+// contradicts the registered model (penaltyOf) instead of founding a
+// device of its own, leaving the base model's hostname unmatched.
+func (m *Matcher) seriesDevice(cands []int32, devs []device, keys []string) int {
+	for d := range devs {
+		if devs[d].family == "" {
+			continue
+		}
+		for _, c := range m.ix.families[devs[d].family] {
+			for _, k := range textKeys(nil, norm.NFKC.String(m.ix.models[c].model.ModelNumber)) {
+				for _, s := range keys {
+					if p := seriesPrefix(k); len(p) >= 2 && p == seriesPrefix(s) {
+						return d
+					}
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // closestDevice returns the device of devs (those the evidence or their
