@@ -197,7 +197,7 @@ const (
 	// maxModelNumberBits is what a word that is a registered model number
 	// weighs (registeredNumberBits).
 	maxModelNumberBits = 16
-	minBits = 0.25
+	minBits            = 0.25
 	// refineCap bounds what the text after a known common prefix adds:
 	// "OpenSSH_9.2p1 Debian-2" is one of a few dozen common builds, not a
 	// unique string.
