@@ -103,7 +103,7 @@ func carried(f Format, in *instance) map[string]string {
 	setCert := func() {
 		if in.cert != nil {
 			set(registry.FieldTLSSubjectCN, in.subject.CommonName[0])
-			set(registry.FieldTLSIssuer, in.issuer.String())
+			set(registry.FieldTLSIssuer, in.issuerText)
 		}
 	}
 	switch in.t.kind {

@@ -42,6 +42,7 @@ type instance struct {
 	upnp                                             upnpTemplate
 	cert                                             []byte
 	subject, issuer                                  fingerprint.DN
+	subjectText, issuerText                          string // as the importers render them
 	notBefore, notAfter                              time.Time
 	hostKey                                          []byte
 	token, etag, cookie                              string
@@ -206,15 +207,14 @@ func firmwareOf(r rng, md *model) string {
 // render fills a template's placeholders for one device.
 func (g *generator) render(r rng, h *host, d *device, t *svcTemplate, port uint16, mac, serial string) *instance {
 	in := &instance{t: t, port: port, udp: t.udp, offset: r.IntN(40)}
-	ip := h.ip.String()
-	rep := strings.NewReplacer("{fw}", d.fw, "{mac}", mac, "{serial}", serial, "{ip}", ip, "{nonce}", r.hexString(32))
-	in.title, in.finalTitle, in.realm, in.location, in.server, in.text = rep.Replace(t.title), rep.Replace(t.finalTitle), rep.Replace(t.realm), rep.Replace(t.location), rep.Replace(t.server), rep.Replace(t.text)
+	rep := &filler{fw: d.fw, mac: mac, serial: serial, ip: h.ip, r: r}
+	in.title, in.finalTitle, in.realm, in.location, in.server, in.text = rep.fill(t.title), rep.fill(t.finalTitle), rep.fill(t.realm), rep.fill(t.location), rep.fill(t.server), rep.fill(t.text)
 	if t.location == "/doc/page/login.asp" {
 		in.location += fmt.Sprintf("?_%d", h.start.UnixMilli()) // a cache-buster per request
 	}
 	if t.upnp != nil {
 		u := *t.upnp
-		u.friendly = rep.Replace(u.friendly)
+		u.friendly = rep.fill(u.friendly)
 		in.upnp = u
 	}
 	if t.token {
@@ -234,9 +234,76 @@ func (g *generator) render(r rng, h *host, d *device, t *svcTemplate, port uint1
 	return in
 }
 
+// filler fills a template's placeholders for one device.
+type filler struct {
+	fw, mac, serial string
+	ip              netip.Addr
+	r               rng
+}
+
+func (f *filler) fill(s string) string {
+	if strings.IndexByte(s, '{') < 0 {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '{')
+		j := strings.IndexByte(s[max(i, 0):], '}')
+		if i < 0 || j < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		switch name := s[i+1 : i+j]; name {
+		case "fw":
+			b.WriteString(f.fw)
+		case "mac":
+			b.WriteString(f.mac)
+		case "serial":
+			b.WriteString(f.serial)
+		case "ip":
+			b.WriteString(f.ip.String())
+		case "nonce":
+			b.WriteString(f.r.hexString(32))
+		default:
+			b.WriteString(s[i : i+j+1])
+		}
+		s = s[i+j+1:]
+	}
+}
+
 // issuerDN is a self-signed certificate's issuer (its subject) as the
 // importers render it, placeholders kept.
-func (ct *certTemplate) issuerDN() string { return ct.dn().String() }
+func (ct *certTemplate) issuerDN() string { return dnText(ct.dn()) }
+
+// dnText is fingerprint.DN's rendering ("CN=a, O=b\, c, C=JP"), without
+// building a replacer for every value.
+func dnText(d fingerprint.DN) string {
+	var b strings.Builder
+	add := func(key string, values []string) {
+		for _, v := range values {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			if b.Len() > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(key)
+			b.WriteByte('=')
+			if strings.ContainsAny(v, `,\`) {
+				v = strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), ",", `\,`)
+			}
+			b.WriteString(v)
+		}
+	}
+	add("CN", d.CommonName)
+	add("O", d.Organization)
+	add("OU", d.OrganizationalUnit)
+	add("L", d.Locality)
+	add("ST", d.Province)
+	add("C", d.Country)
+	return b.String()
+}
 
 func (ct *certTemplate) dn() fingerprint.DN {
 	d := fingerprint.DN{CommonName: []string{ct.cn}}
@@ -255,9 +322,9 @@ func (ct *certTemplate) dn() fingerprint.DN {
 // certificate makes a device's certificate: the model's names, a serial
 // and validity of the unit (regenerated at first boot), the firmware
 // image's key or the unit's own.
-func (g *generator) certificate(r rng, in *instance, d *device, ct *certTemplate, rep *strings.Replacer) {
+func (g *generator) certificate(r rng, in *instance, d *device, ct *certTemplate, rep *filler) {
 	dn := ct.dn()
-	dn.CommonName = []string{rep.Replace(ct.cn)}
+	dn.CommonName = []string{rep.fill(ct.cn)}
 	in.subject, in.issuer = dn, dn
 	var key *certKey
 	if ct.perDeviceKey || d.md == nil {
@@ -278,6 +345,7 @@ func (g *generator) certificate(r rng, in *instance, d *device, ct *certTemplate
 	}
 	in.notBefore, in.notAfter = spec.notBefore.UTC().Truncate(time.Second), spec.notAfter.UTC().Truncate(time.Second)
 	in.cert = makeCertificate(spec)
+	in.subjectText, in.issuerText = dnText(in.subject), dnText(in.issuer)
 }
 
 // modelKey is the key a model's firmware image ships, the same on every

@@ -187,7 +187,7 @@ func zgHandshake(b []byte, in *instance) []byte {
 	b = fmt.Appendf(b, `,"validity":{"start":"%s","end":"%s"},"signature_algorithm":{"name":"ECDSA-SHA256","oid":"1.2.840.10045.4.3.2"}`,
 		in.notBefore.Format(time.RFC3339), in.notAfter.Format(time.RFC3339))
 	b = fmt.Appendf(b, `,"signature":{"self_signed":%t},"fingerprint_sha256":"%s"}},"validation":{"browser_trusted":false,"browser_error":"x509: certificate signed by unknown authority"}}}`,
-		in.issuer.String() == in.subject.String(), hex.EncodeToString(sum[:]))
+		in.issuerText == in.subjectText, hex.EncodeToString(sum[:]))
 	return b
 }
 

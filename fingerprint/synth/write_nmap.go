@@ -195,9 +195,14 @@ func bannerText(s string) string {
 	return string(b)
 }
 
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 // htmlEscape is the title as the page's source has it.
 func htmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	return htmlEscaper.Replace(s)
 }
 
 // script appends one NSE script element: its output text and keyed (or,
