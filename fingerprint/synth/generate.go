@@ -56,20 +56,19 @@ func (c *Config) Validate() error {
 
 // Summary counts what a world holds.
 type Summary struct {
-	Seed         uint64                 `json:"seed"`
-	Format       Format                 `json:"format"`
-	Date         string                 `json:"date"`
-	Models       int                    `json:"models"`
-	Hosts        int                    `json:"hosts"`         // addresses that answered in the scan file
-	Devices      int                    `json:"devices"`       // truth rows
-	Services     int                    `json:"services"`      // services in the scan file
-	Classes      map[registry.Class]int `json:"classes"`       // devices per true class
-	Kinds        map[string]int         `json:"kinds"`         // addresses per kind (device, nat, server, ...)
-	NATDevices   int                    `json:"nat_devices"`   // devices sharing an address with another
-	IPv6Hosts    int                    `json:"ipv6_hosts"`    // addresses that are IPv6
-	Unobserved   int                    `json:"fw_unobserved"` // registered devices whose firmware the scan does not show
-	Files        []string               `json:"files"`
-	ModelClasses map[string]int         `json:"-"`
+	Seed       uint64                 `json:"seed"`
+	Format     Format                 `json:"format"`
+	Date       string                 `json:"date"`
+	Models     int                    `json:"models"`
+	Hosts      int                    `json:"hosts"`         // addresses that answered in the scan file
+	Devices    int                    `json:"devices"`       // truth rows
+	Services   int                    `json:"services"`      // services in the scan file
+	Classes    map[registry.Class]int `json:"classes"`       // devices per true class
+	Kinds      map[string]int         `json:"kinds"`         // addresses per kind (device, nat, server, ...)
+	NATDevices int                    `json:"nat_devices"`   // devices sharing an address with another
+	IPv6Hosts  int                    `json:"ipv6_hosts"`    // addresses that are IPv6
+	Unobserved int                    `json:"fw_unobserved"` // registered devices whose firmware the scan does not show
+	Files      []string               `json:"files"`
 }
 
 // hostKindNames name the host kinds in summaries.
