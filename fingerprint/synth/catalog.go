@@ -107,6 +107,7 @@ type model struct {
 	weight       float64 // popularity among devices in the field
 	twin         int     // index of an OEM twin, -1 for none
 	identical    bool    // the twin's network profile is the same
+	lookalike    int     // a model whose banners are the same (identical twin, hidden hardware revision), -1 for none
 	story        story   // certification story (registry.go)
 	certs        []registry.Certification
 	profile      *registry.Profile
@@ -288,7 +289,7 @@ func (c *catalog) newModel(r rng, v *vendor, typ deviceType, registered bool) *m
 	if prefix == "" {
 		prefix = strings.ToUpper(v.slug[:2]) + "-"
 	}
-	md := &model{registered: registered, v: v, brand: v.brand, typ: typ, twin: -1, scheme: v.scheme}
+	md := &model{registered: registered, v: v, brand: v.brand, typ: typ, twin: -1, lookalike: -1, scheme: v.scheme}
 	md.number = c.uniqueNumber(r, prefix, typ)
 	md.listedNumber = md.number
 	if v.fullWidth && r.chance(0.5) {
@@ -422,7 +423,10 @@ func (c *catalog) templates(r rng, md *model) []svcTemplate {
 		// server's generic one. A generic one leaves the realm as the
 		// only distinctive HTTP feature, which nmap's scripts do not
 		// show, so such models identify themselves over TLS too.
-		if r.chance(0.6) {
+		// A realm naming only the product line is shared with the
+		// vendor's other models; such firmware names the model in its
+		// 401 page.
+		if r.chance(0.6) || !strings.Contains(web.realm, n) {
 			web.title = title
 		} else {
 			web.title = "401 Unauthorized"
@@ -596,8 +600,7 @@ func (c *catalog) certFor(r rng, md *model) *certTemplate {
 
 // hardwareRevision makes the next hardware revision of base: the same
 // product on a new board, with a firmware line of its own. Most show the
-// revision in their banners; some do not, and only their firmware tells
-// them apart.
+// revision in their banners; some do not, and look the same as the first.
 func (c *catalog) hardwareRevision(r rng, base *model) *model {
 	md := *base
 	md.services = nil
@@ -611,7 +614,7 @@ func (c *catalog) hardwareRevision(r rng, base *model) *model {
 		md.released = addDays(c.date, -200)
 	}
 	md.releases = drawReleases(r, md.scheme, md.released, c.date)
-	shows := r.chance(0.7)
+	shows := r.chance(0.85)
 	for _, s := range base.services {
 		if shows && s.primary {
 			s.title = strings.Replace(s.title, md.number, md.number+" v2", 1)
@@ -621,6 +624,9 @@ func (c *catalog) hardwareRevision(r rng, base *model) *model {
 		md.services = append(md.services, s)
 	}
 	md.family = base.family
+	if !shows {
+		md.lookalike, base.lookalike = base.idx, len(c.models)
+	}
 	return &md
 }
 
@@ -659,6 +665,9 @@ func (c *catalog) twinOf(r rng, base *model) *model {
 	md.family = base.family
 	base.twin = len(c.models) // md's index once added
 	base.identical = md.identical
+	if md.identical {
+		md.lookalike, base.lookalike = base.idx, len(c.models)
+	}
 	return &md
 }
 
@@ -687,7 +696,7 @@ func rebrand(s svcTemplate, from, to *model) svcTemplate {
 // line as base: the same stack and firmware base, another number.
 func (c *catalog) sibling(r rng, base *model) *model {
 	md := *base
-	md.registered, md.ref, md.twin, md.identical = false, "", -1, false
+	md.registered, md.ref, md.twin, md.identical, md.lookalike = false, "", -1, false, -1
 	md.number = c.uniqueNumber(r, base.v.prefix[base.typ], base.typ)
 	md.listedNumber = md.number
 	md.name = strings.Replace(base.name, base.listedNumber, md.number, 1)
@@ -704,7 +713,7 @@ func (c *catalog) sibling(r rng, base *model) *model {
 // realms and certificates on the same embedded servers.
 func (c *catalog) noName(r rng, typ deviceType) *model {
 	v := &vendor{brand: "", slug: "generic", org: pick(r, genericOrgs), country: "CN", scheme: pick(r, []string{"semver", "dotted"})}
-	md := &model{v: v, typ: typ, twin: -1, scheme: v.scheme, number: "", name: "generic " + string(typ)}
+	md := &model{v: v, typ: typ, twin: -1, lookalike: -1, scheme: v.scheme, number: "", name: "generic " + string(typ)}
 	md.released = addDays(c.date, -r.between(300, 3000))
 	md.releases = drawReleases(r, md.scheme, md.released, c.date)
 	md.st = pickStack(r, typ)

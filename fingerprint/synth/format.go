@@ -49,9 +49,10 @@ func (f Format) FileName() string {
 //     port, the title of the page a same-host redirect leads to, the
 //     Server header, the certificate, host key and first bytes; never a
 //     WWW-Authenticate header or an RTSP server.
-//   - ZGrab2 (http, ssh, telnet, ftp modules; banner for RTSP and SMTP):
-//     every header and the page title, but no redirect is followed, and
-//     a port that sends nothing leaves no record.
+//   - ZGrab2 (http with --max-redirects, ssh, telnet, ftp modules; banner
+//     for RTSP and SMTP): every header and the page title of the page a
+//     redirect on the device leads to; a port that sends nothing leaves no
+//     record.
 //   - masscan --banners: every open TCP port; on HTTP ports the head,
 //     Server and title, on TLS ports only the certificate, the first
 //     bytes of SSH, FTP, telnet and SMTP; nothing of RTSP or UDP.
@@ -123,12 +124,18 @@ func carried(f Format, in *instance) map[string]string {
 			set(registry.FieldHTTPServer, in.server)
 			setCert()
 		case ZGrab2:
-			if in.location == "" {
+			// Run with --max-redirects: a redirect on the device leads
+			// to the page it names, which is the response recorded.
+			switch {
+			case in.location == "":
 				set(registry.FieldHTTPTitle, in.title)
+				set(registry.FieldHTTPWWWAuthenticate, in.realm)
+			case in.finalTitle != "":
+				set(registry.FieldHTTPTitle, in.finalTitle)
+			default:
+				set(registry.FieldHTTPLocation, in.location)
 			}
 			set(registry.FieldHTTPServer, in.server)
-			set(registry.FieldHTTPWWWAuthenticate, in.realm)
-			set(registry.FieldHTTPLocation, in.location)
 			setCert()
 		case Masscan:
 			switch {

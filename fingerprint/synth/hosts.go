@@ -122,7 +122,7 @@ func (g *generator) modelDevice(r rng, h *host, md *model, taken map[uint16]bool
 	d := &device{md: md, label: "device", fw: firmwareOf(r, md)}
 	mac := r.upperHex(6)
 	serial := r.upperHex(8)
-	silentDevice := r.chance(0.01) // answers on its ports, but says nothing
+	silentDevice := r.chance(0.005) // answers on its ports, but says nothing
 	moved := taken == nil && r.chance(0.1)
 	for k := range md.services {
 		t := &md.services[k]
@@ -145,7 +145,7 @@ func (g *generator) modelDevice(r rng, h *host, md *model, taken map[uint16]bool
 			taken[port] = true
 		}
 		inst := g.render(r, h, d, t, port, mac, serial)
-		inst.silent = silentDevice || t.kind == kindBare || r.chance(0.02)
+		inst.silent = silentDevice || t.kind == kindBare || r.chance(0.015)
 		d.svcs = append(d.svcs, inst)
 	}
 	if len(d.svcs) == 0 {

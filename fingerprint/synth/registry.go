@@ -75,12 +75,31 @@ func (c *catalog) certify() {
 		md := c.models[i]
 		r := newRNG(c.seed, domainCatalog, uint64(1000+i))
 		md.story = story(r.weighted(storyWeights))
-		if md.twin >= 0 && md.twin < i && md.identical && r.chance(0.7) {
-			md.story = c.models[md.twin].story
+		if base := md.twin; base >= 0 && base < i && md.identical && r.chance(0.8) {
+			// White label with the same firmware: certified with the
+			// OEM's model, on the same dates, under its own certificate.
+			md.story = c.models[base].story
+			md.certs = c.twinCertifications(c.models[base], serial)
+			md.profile, md.captures = profileFor(r, md)
+			continue
 		}
 		md.certs = c.certificationsFor(r, md, serial)
 		md.profile, md.captures = profileFor(r, md)
 	}
+}
+
+// twinCertifications copies base's certifications under new certificate
+// ids.
+func (c *catalog) twinCertifications(base *model, serial map[string]int) []registry.Certification {
+	var out []registry.Certification
+	for _, bc := range base.certs {
+		cert := bc
+		cert.History = append([]registry.StatusChange(nil), bc.History...)
+		serial[cert.Program]++
+		cert.CertificateID = fmt.Sprintf("%s-T%04d", bc.CertificateID, serial[cert.Program])
+		out = append(out, cert)
+	}
+	return out
 }
 
 // certificationsFor writes the certifications of one story.
@@ -339,7 +358,8 @@ func canonical(kind svcKind, field, s string) string {
 // distinctive reports whether text names the model or its maker.
 func distinctive(md *model, s string) bool {
 	ls := strings.ToLower(s)
-	for _, w := range []string{md.number, strings.ReplaceAll(md.number, "-", ""), md.brand, md.v.slug} {
+	series := strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(md.name, md.listedNumber), md.number))
+	for _, w := range []string{md.number, strings.ReplaceAll(md.number, "-", ""), md.brand, md.v.slug, series} {
 		if w != "" && strings.Contains(ls, strings.ToLower(w)) {
 			return true
 		}

@@ -112,8 +112,29 @@ func (w *zgrab2Writer) entry(b []byte, h *host, in *instance) []byte {
 }
 
 func zgHTTP(b []byte, h *host, in *instance, at time.Time) []byte {
-	resp := httpResponse(in, at)
-	b = fmt.Appendf(b, `{"response":{"status_line":"%d %s","status_code":%d,"protocol":"HTTP/1.1","protocol_major":1,"protocol_minor":1,"headers":{`, resp.code, statusText(resp.code), resp.code)
+	b = append(b, '{')
+	if in.location != "" && in.finalTitle != "" {
+		// The redirect, then the page it leads to as the response.
+		b = append(b, `"redirect_response_chain":[`...)
+		b = zgResponse(b, h, in, httpResponse(in, at), "/")
+		b = append(b, "],"...)
+		final := *in
+		final.location, final.title, final.realm = "", in.finalTitle, ""
+		resp := httpResponse(&final, at)
+		resp.code = 200
+		b = append(b, `"response":`...)
+		b = zgResponse(b, h, &final, resp, in.location)
+		return append(b, '}')
+	}
+	b = append(b, `"response":`...)
+	b = zgResponse(b, h, in, httpResponse(in, at), "/")
+	return append(b, '}')
+}
+
+// zgResponse writes one HTTP response as ZGrab2 records it, with the
+// request that got it.
+func zgResponse(b []byte, h *host, in *instance, resp response, path string) []byte {
+	b = fmt.Appendf(b, `{"status_line":"%d %s","status_code":%d,"protocol":"HTTP/1.1","protocol_major":1,"protocol_minor":1,"headers":{`, resp.code, statusText(resp.code), resp.code)
 	var unknown []header
 	first := true
 	for _, hd := range resp.headers {
@@ -161,14 +182,16 @@ func zgHTTP(b []byte, h *host, in *instance, at time.Time) []byte {
 		host += ":" + strconv.Itoa(int(in.port))
 	}
 	b = appendJSON(b, host)
-	b = append(b, `,"path":"/"},"method":"GET","headers":{"user_agent":["Mozilla/5.0 zgrab/0.x"],"accept":["*/*"]},"host":`...)
+	b = append(b, `,"path":`...)
+	b = appendJSON(b, path)
+	b = append(b, `},"method":"GET","headers":{"user_agent":["Mozilla/5.0 zgrab/0.x"],"accept":["*/*"]},"host":`...)
 	b = appendJSON(b, host)
 	if in.cert != nil {
 		b = append(b, `,"tls_log":{"handshake_log":`...)
 		b = zgHandshake(b, in)
 		b = append(b, `}`...)
 	}
-	return append(b, "}}}"...)
+	return append(b, "}}"...)
 }
 
 // zgHandshake is the part of zcrypto's handshake log the importers read,
