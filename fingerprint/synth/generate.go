@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,6 +93,7 @@ func newGenerator(cfg Config) *generator {
 	g := &generator{cfg: cfg, start: cfg.Date.Time(), window: scanWindow, keys: map[*certTemplate]*certKey{}, cas: map[string]*certKey{}}
 	g.cat = newCatalog(cfg.Seed, cfg.Models, cfg.Date)
 	g.cat.certify()
+	g.drawKeys()
 	return g
 }
 
@@ -143,21 +145,88 @@ func Write(cfg Config, registryOut, scanOut, truthOut io.Writer) (Summary, error
 	if err := sw.begin(); err != nil {
 		return sum, err
 	}
-	for i := 0; i < cfg.Hosts; i++ {
-		h := g.newHost(i)
+	err := g.hosts(func(h *host) error {
 		show := func(in *instance) bool { return appears(cfg.Format, h, in) }
 		if err := sw.host(h, show); err != nil {
-			return sum, err
+			return err
 		}
-		if err := g.truth(tw, h, &sum); err != nil {
-			return sum, err
-		}
+		return g.truth(tw, h, &sum)
+	})
+	if err != nil {
+		return sum, err
 	}
 	if err := sw.end(); err != nil {
 		return sum, err
 	}
 	tw.Flush()
 	return sum, tw.Error()
+}
+
+// hostBatch is how many hosts one worker draws at a time.
+const hostBatch = 256
+
+// hosts draws every host and hands them to fn in order. Drawing a host
+// (its certificates above all) costs more than writing it, and hosts are
+// independent, so workers draw batches ahead of the writer; at most two
+// batches per worker are in flight, so memory stays bounded.
+func (g *generator) hosts(fn func(*host) error) error {
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || g.cfg.Hosts <= hostBatch {
+		for i := 0; i < g.cfg.Hosts; i++ {
+			if err := fn(g.newHost(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	type batch struct {
+		start int
+		hosts []*host
+		done  chan struct{}
+	}
+	order := make(chan *batch, 2*workers)
+	jobs := make(chan *batch, 2*workers)
+	quit := make(chan struct{})
+	defer close(quit)
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		for start := 0; start < g.cfg.Hosts; start += hostBatch {
+			b := &batch{start: start, done: make(chan struct{})}
+			select {
+			case order <- b:
+			case <-quit:
+				return
+			}
+			jobs <- b
+		}
+	}()
+	for range workers {
+		go func() {
+			for b := range jobs {
+				end := min(b.start+hostBatch, g.cfg.Hosts)
+				for i := b.start; i < end; i++ {
+					b.hosts = append(b.hosts, g.newHost(i))
+				}
+				close(b.done)
+			}
+		}()
+	}
+	for b := range order {
+		<-b.done
+		for _, h := range b.hosts {
+			if err := fn(h); err != nil {
+				// Workers finish the batches already queued; the
+				// dispatcher stops at quit.
+				go func() {
+					for range order {
+					}
+				}()
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // truth writes the rows of one host's devices that appear in the scan.

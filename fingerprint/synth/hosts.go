@@ -349,14 +349,12 @@ func (g *generator) certificate(r rng, in *instance, d *device, ct *certTemplate
 }
 
 // modelKey is the key a model's firmware image ships, the same on every
-// unit.
+// unit (and on an identical twin, which runs the same image).
 func (g *generator) modelKey(md *model, ct *certTemplate) *certKey {
 	if k, ok := g.keys[ct]; ok {
 		return k
 	}
-	k := newCertKey(newRNG(g.cfg.Seed, domainKeys, uint64(md.idx)))
-	g.keys[ct] = k
-	return k
+	panic("synth: no key drawn for a certificate template of " + md.name)
 }
 
 // caKey is a public CA's signing key.
@@ -364,13 +362,25 @@ func (g *generator) caKey(name string) *certKey {
 	if k, ok := g.cas[name]; ok {
 		return k
 	}
-	var h uint64
-	for _, c := range name {
-		h = h*31 + uint64(c)
+	panic("synth: no key drawn for CA " + name)
+}
+
+// drawKeys draws every key shared by many hosts before any host is drawn,
+// in catalog order: hosts then only read them, so host i depends on
+// (seed, i) alone and hosts can be drawn in parallel.
+func (g *generator) drawKeys() {
+	for _, md := range g.cat.models {
+		for k := range md.services {
+			ct := md.services[k].cert
+			if ct == nil || g.keys[ct] != nil {
+				continue
+			}
+			g.keys[ct] = newCertKey(newRNG(g.cfg.Seed, domainKeys, uint64(md.idx)))
+		}
 	}
-	k := newCertKey(newRNG(g.cfg.Seed, domainKeys, 1<<40+h))
-	g.cas[name] = k
-	return k
+	for k, ca := range caNames {
+		g.cas[ca.cn] = newCertKey(newRNG(g.cfg.Seed, domainKeys, 1<<40+uint64(k)))
+	}
 }
 
 // hostKeyBlob draws an SSH public key blob of the given type.

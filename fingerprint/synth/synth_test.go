@@ -96,9 +96,13 @@ func TestHostsDoNotDependOnCount(t *testing.T) {
 }
 
 func TestRegistryValidates(t *testing.T) {
-	for _, m := range []int{1, 37, 500} {
-		t.Run(fmt.Sprint(m), func(t *testing.T) {
-			dir, _ := world(t, Config{Seed: 11, Models: m, Hosts: 10})
+	for _, tt := range []struct {
+		m    int
+		date string
+	}{{1, "2026-10-01"}, {37, "2026-10-01"}, {500, "2026-10-01"}, {300, "2021-06-01"}, {300, "2031-01-15"}} {
+		m := tt.m
+		t.Run(fmt.Sprint(m, "-", tt.date), func(t *testing.T) {
+			dir, _ := world(t, Config{Seed: 11, Models: m, Hosts: 10, Date: registry.MustDate(tt.date)})
 			doc := readRegistry(t, dir)
 			if len(doc.Models) != m {
 				t.Errorf("%d models, want %d", len(doc.Models), m)
@@ -214,15 +218,24 @@ func mustValid(cfg Config) Config {
 // shown when a version-capturing predicate of the model's profile reads it
 // from an observation of the device.
 func TestTruthFollowsFromRegistry(t *testing.T) {
-	for _, f := range []Format{Nmap, Fingerprintx} {
-		t.Run(string(f), func(t *testing.T) {
-			dir, sum := world(t, Config{Seed: 9, Models: 200, Hosts: 3000, Format: f})
+	type run struct {
+		f    Format
+		date registry.Date
+	}
+	runs := []run{{Nmap, registry.MustDate("2027-03-15")}}
+	for _, f := range Formats {
+		runs = append(runs, run{f, DefaultDate})
+	}
+	for _, tt := range runs {
+		f, date := tt.f, tt.date
+		t.Run(string(f)+"-"+date.String(), func(t *testing.T) {
+			dir, sum := world(t, Config{Seed: 9, Models: 200, Hosts: 3000, Format: f, Date: date})
 			doc := readRegistry(t, dir)
 			models := map[string]*registry.Model{}
 			for i := range doc.Models {
 				models[doc.Models[i].Ref] = &doc.Models[i]
 			}
-			obs, _ := decode(t, filepath.Join(dir, f.FileName()), f, DefaultDate)
+			obs, _ := decode(t, filepath.Join(dir, f.FileName()), f, date)
 			fields := map[service]map[string]string{}
 			for _, o := range obs {
 				fields[service{o.IP, fmt.Sprintf("%s/%d", o.Transport, o.Port)}] = o.Fields
@@ -241,7 +254,7 @@ func TestTruthFollowsFromRegistry(t *testing.T) {
 							}
 						}
 					}
-					want = expectedClass(m, tr.Firmware, shown, DefaultDate)
+					want = expectedClass(m, tr.Firmware, shown, date)
 				} else if tr.ModelRef != "" {
 					t.Fatalf("line %d: model %s is not in the registry", tr.Line, tr.ModelRef)
 				}
