@@ -1,7 +1,10 @@
 package synth
 
 import (
+	"fmt"
+	"io"
 	"net/netip"
+	"strings"
 
 	"github.com/certprint/certprint/registry"
 )
@@ -174,4 +177,29 @@ func ratio(a, b int) float64 {
 		return 0
 	}
 	return float64(a) / float64(b)
+}
+
+// WriteText writes the report for people: the scores, the shares and the
+// confusion matrix with true classes as rows.
+func (r Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "devices %d, verdicts %d (unmatched devices %d, merged %d, extra verdicts %d of which certified %d)\n",
+		r.Devices, r.Verdicts, r.Unmatched, r.Merged, r.Extra, r.ExtraCertified)
+	fmt.Fprintf(&b, "certified attribution: precision %.4f, recall %.4f (true positives %d, false positives %d, false negatives %d, wrong model %d)\n",
+		r.Precision, r.Recall, r.TruePositives, r.FalsePositives, r.FalseNegatives, r.WrongModel)
+	fmt.Fprintf(&b, "certified share: true %.2f %%, estimated %.2f %%, error %+.2f pp\n", 100*r.CertifiedShareTrue, 100*r.CertifiedShareEstimated, r.ShareErrorPP)
+	fmt.Fprintf(&b, "%-24s", "true \\ predicted")
+	for _, p := range Classes {
+		fmt.Fprintf(&b, " %23s", p)
+	}
+	b.WriteByte('\n')
+	for _, t := range Classes {
+		fmt.Fprintf(&b, "%-24s", t)
+		for _, p := range Classes {
+			fmt.Fprintf(&b, " %23d", r.Confusion[t][p])
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -139,6 +139,20 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
+func TestReportText(t *testing.T) {
+	truth := []Truth{truthRow("10.0.0.1", "tcp/80", "m", cert), truthRow("10.0.0.2", "tcp/80", "", unk)}
+	r := Evaluate(truth, []registry.Verdict{verdict("10.0.0.1", "tcp/80", cert, "m"), verdict("10.0.0.2", "tcp/80", cert, "m")})
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"precision 0.5000, recall 1.0000", "true 50.00 %, estimated 100.00 %, error +50.00 pp", "unknown                                        1                       0                       0                       0"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("missing %q in\n%s", want, b.String())
+		}
+	}
+}
+
 // Ports are compared in canonical form, and IPv4-mapped IPv6 verdict
 // addresses find their IPv4 devices.
 func TestEvaluateCanonicalPorts(t *testing.T) {
