@@ -69,7 +69,10 @@ type Summary struct {
 	NATDevices int                    `json:"nat_devices"`   // devices sharing an address with another
 	IPv6Hosts  int                    `json:"ipv6_hosts"`    // addresses that are IPv6
 	Unobserved int                    `json:"fw_unobserved"` // registered devices whose firmware the scan does not show
-	Files      []string               `json:"files"`
+	// HiddenOutOfScope counts devices classed certified whose firmware is
+	// out of scope but not shown by the scan (SPEC counts it in scope).
+	HiddenOutOfScope int      `json:"fw_hidden_out_of_scope"`
+	Files            []string `json:"files"`
 }
 
 // hostKindNames name the host kinds in summaries.
@@ -255,6 +258,9 @@ func (g *generator) truth(tw *csv.Writer, h *host, sum *Summary) error {
 			ref, fw = d.md.ref, d.fw
 			if d.md.registered && !seen {
 				sum.Unobserved++
+				if class == registry.ClassCertified && classOf(d.md, d.fw, true, g.cfg.Date) != registry.ClassCertified {
+					sum.HiddenOutOfScope++
+				}
 			}
 		}
 		if d.md == nil || !d.md.registered {
