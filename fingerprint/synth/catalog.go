@@ -27,7 +27,7 @@ const (
 // svcTemplate is one service of a model, as its firmware answers it. Text
 // may hold placeholders filled per device: {fw} the firmware version,
 // {mac} a MAC suffix, {serial} a unit serial, {ip} the device's address,
-// {nonce} a fresh nonce.
+// {nonce} a fresh nonce, {ts} the time of the request (a cache-buster).
 type svcTemplate struct {
 	kind    svcKind
 	port    uint16
@@ -433,7 +433,7 @@ func (c *catalog) templates(r rng, md *model) []svcTemplate {
 		}
 	case 2: // a redirect to the login page
 		web.status = 302
-		web.location = pick(r, []string{"/login.html", "/cgi-bin/luci", "/doc/page/login.asp", "/webpages/login.html", "/index.cgi?page=login"})
+		web.location = pick(r, []string{"/login.html", "/cgi-bin/luci", "/doc/page/login.asp?_{ts}", "/webpages/login.html", "/index.cgi?page=login"})
 		web.finalTitle = title
 	default: // HTTPS only, HTTP redirects there
 		web.status = 200

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -207,11 +208,8 @@ func firmwareOf(r rng, md *model) string {
 // render fills a template's placeholders for one device.
 func (g *generator) render(r rng, h *host, d *device, t *svcTemplate, port uint16, mac, serial string) *instance {
 	in := &instance{t: t, port: port, udp: t.udp, offset: r.IntN(40)}
-	rep := &filler{fw: d.fw, mac: mac, serial: serial, ip: h.ip, r: r}
+	rep := &filler{fw: d.fw, mac: mac, serial: serial, ip: h.ip, ts: h.start.UnixMilli(), r: r}
 	in.title, in.finalTitle, in.realm, in.location, in.server, in.text = rep.fill(t.title), rep.fill(t.finalTitle), rep.fill(t.realm), rep.fill(t.location), rep.fill(t.server), rep.fill(t.text)
-	if t.location == "/doc/page/login.asp" {
-		in.location += fmt.Sprintf("?_%d", h.start.UnixMilli()) // a cache-buster per request
-	}
 	if t.upnp != nil {
 		u := *t.upnp
 		u.friendly = rep.fill(u.friendly)
@@ -238,6 +236,7 @@ func (g *generator) render(r rng, h *host, d *device, t *svcTemplate, port uint1
 type filler struct {
 	fw, mac, serial string
 	ip              netip.Addr
+	ts              int64 // the request's time in milliseconds
 	r               rng
 }
 
@@ -265,6 +264,8 @@ func (f *filler) fill(s string) string {
 			b.WriteString(f.ip.String())
 		case "nonce":
 			b.WriteString(f.r.hexString(32))
+		case "ts":
+			b.WriteString(strconv.FormatInt(f.ts, 10))
 		default:
 			b.WriteString(s[i : i+j+1])
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -306,9 +307,9 @@ const versionPattern = `(?P<version>[0-9A-Za-z][0-9A-Za-z._()-]*)`
 
 // placeholders and the patterns a profile writes for them.
 var placeholderPatterns = map[string]string{
-	"{fw}": versionPattern, "{mac}": "[0-9A-F]{6}", "{serial}": "[0-9A-Z]{8}", "{ip}": "[0-9A-Fa-f.:]+", "{nonce}": "[0-9a-f]+",
+	"{fw}": versionPattern, "{mac}": "[0-9A-F]{6}", "{serial}": "[0-9A-Z]{8}", "{ip}": "[0-9A-Fa-f.:]+", "{nonce}": "[0-9a-f]+", "{ts}": "[0-9]+",
 }
-var placeholderRE = regexp.MustCompile(`\{(fw|mac|serial|ip|nonce)\}`)
+var placeholderRE = regexp.MustCompile(`\{(fw|mac|serial|ip|nonce|ts)\}`)
 
 // marker stands for a placeholder while a template is made canonical: a
 // private-use character, which cleaning keeps and no banner holds.
@@ -323,7 +324,7 @@ func predicateFor(kind svcKind, field, tmpl string) (registry.Predicate, bool) {
 	if len(locs) == 0 {
 		return registry.Predicate{Exact: canon(tmpl)}, false
 	}
-	if len(locs) == 1 && tmpl[locs[0][0]:locs[0][1]] == "{nonce}" {
+	if p := tmpl[locs[0][0]:locs[0][1]]; len(locs) == 1 && (p == "{nonce}" || p == "{ts}") {
 		return registry.Predicate{Prefix: canon(tmpl[:locs[0][0]])}, false
 	}
 	var b strings.Builder
@@ -381,14 +382,25 @@ func profileFor(r rng, md *model) (*registry.Profile, []capture) {
 		at = rel
 	}
 	origin := &registry.Origin{Kind: "capture", Tool: "nmap 7.93", At: at.Add(time.Duration(md.idx) * time.Minute)}
+	// nmap's scripts do not show a realm or a redirect: those signatures
+	// were learned from ZGrab2 records of the reference device.
+	headers := &registry.Origin{Kind: "learned", Tool: "zgrab2", At: origin.At.Add(time.Hour), Note: "from HTTP response headers"}
 	if r.chance(0.3) {
 		origin = &registry.Origin{Kind: "manual", Note: "from the vendor's test report"}
+		headers = origin
 	}
 	add := func(s svcTemplate, fields map[string]registry.Predicate) {
 		if len(fields) == 0 {
 			return
 		}
-		sig := registry.Signature{Protocol: protocolOf(s.kind), Transport: "tcp", Port: int(s.port), Fields: fields, Origin: origin}
+		o := origin
+		if _, ok := fields[registry.FieldHTTPWWWAuthenticate]; ok {
+			o = headers
+		}
+		if _, ok := fields[registry.FieldHTTPLocation]; ok {
+			o = headers
+		}
+		sig := registry.Signature{Protocol: protocolOf(s.kind), Transport: "tcp", Port: int(s.port), Fields: fields, Origin: o}
 		if s.udp {
 			sig.Transport = "udp"
 		}
@@ -422,8 +434,8 @@ func profileFor(r rng, md *model) (*registry.Profile, []capture) {
 				f := map[string]registry.Predicate{}
 				field(f, s, registry.FieldHTTPTitle, title)
 				field(f, s, registry.FieldHTTPServer, s.server)
-				if r.chance(0.2) {
-					f[registry.FieldHTTPStatus] = registry.Predicate{Exact: "200"}
+				if s.location == "" && r.chance(0.2) {
+					f[registry.FieldHTTPStatus] = registry.Predicate{Exact: strconv.Itoa(s.status)}
 				}
 				add(s, f)
 			}

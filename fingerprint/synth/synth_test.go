@@ -490,3 +490,64 @@ func TestWorldIsFair(t *testing.T) {
 		})
 	}
 }
+
+// A registered model's profile describes its devices: every predicate of
+// a signature for the service's protocol and TLS holds on the device's
+// observations whenever the field is there (a profile is captured from a
+// unit of the model; firmware, MAC suffixes and nonces vary, the
+// predicates allow for it).
+func TestProfilesDescribeDevices(t *testing.T) {
+	for _, f := range []Format{Nmap, ZGrab2, Masscan, Fingerprintx} {
+		t.Run(string(f), func(t *testing.T) {
+			dir, _ := world(t, Config{Seed: 6, Models: 300, Hosts: 4000, Format: f})
+			doc := readRegistry(t, dir)
+			models := map[string]*registry.Model{}
+			for i := range doc.Models {
+				models[doc.Models[i].Ref] = &doc.Models[i]
+			}
+			obs, _ := decode(t, filepath.Join(dir, f.FileName()), f, DefaultDate)
+			byService := map[service]registry.Observation{}
+			for _, o := range obs {
+				byService[service{o.IP, fmt.Sprintf("%s/%d", o.Transport, o.Port)}] = o
+			}
+			held := 0
+			for _, tr := range readTruthFile(t, dir) {
+				m := models[tr.ModelRef]
+				if m == nil || m.Profile == nil {
+					continue
+				}
+				for _, p := range tr.Ports {
+					o := byService[service{tr.IP, p}]
+					for _, sig := range m.Profile.Signatures {
+						if sig.Protocol != o.Protocol || sig.TLS != nil && *sig.TLS != o.TLS {
+							continue
+						}
+						for name, pred := range sig.Fields {
+							v, ok := o.Fields[name]
+							if !ok {
+								continue
+							}
+							if !holds(pred, v) {
+								t.Fatalf("line %d: %s %s: %s = %q does not satisfy %+v", tr.Line, tr.ModelRef, p, name, v, pred)
+							}
+							held++
+						}
+					}
+				}
+			}
+			if held == 0 {
+				t.Error("no predicate checked")
+			}
+		})
+	}
+}
+
+func holds(p registry.Predicate, v string) bool {
+	switch {
+	case p.Exact != "":
+		return v == p.Exact
+	case p.Prefix != "":
+		return strings.HasPrefix(v, p.Prefix)
+	}
+	return regexp.MustCompile(p.Regex).MatchString(v)
+}
