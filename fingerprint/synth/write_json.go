@@ -375,7 +375,7 @@ func (w *fingerprintxWriter) record(b []byte, h *host, in *instance) []byte {
 		b = appendJSON(b, in.text+"\r\n")
 		b = append(b, `,"auth_methods":["PLAIN","LOGIN"]}`...)
 	case kindTelnet:
-		data := []byte{0xff, 0xfb, 0x01, 0xff, 0xfb, 0x03, 0xff, 0xfd, 0x1f}
+		data := []byte(telnetOptions)
 		if in.fxText {
 			data = append(data, in.text...)
 		}

@@ -167,7 +167,10 @@ func (w *nmapWriter) port(b []byte, h *host, in *instance) []byte {
 	case kindSSH:
 		b = script(b, "banner", in.t.ssh, nil)
 		b = sshHostKey(b, in.hostKey, in.t.keyType)
-	case kindTelnet, kindFTP, kindSMTP:
+	case kindTelnet:
+		// BusyBox telnetd opens with its option negotiation.
+		b = script(b, "banner", bannerText(telnetOptions+strings.TrimRight(in.text, " ")), nil)
+	case kindFTP, kindSMTP:
 		b = script(b, "banner", bannerText(strings.TrimSpace(in.text)), nil)
 	case kindUPnP:
 		u := in.upnp
@@ -177,6 +180,10 @@ func (w *nmapWriter) port(b []byte, h *host, in *instance) []byte {
 	}
 	return append(b, "</port>\n"...)
 }
+
+// telnetOptions is what telnet servers send first: WILL ECHO, WILL
+// SUPPRESS-GO-AHEAD, DO NAWS.
+const telnetOptions = "\xff\xfb\x01\xff\xfb\x03\xff\xfd\x1f"
 
 // bannerText is what the banner script prints of a service's bytes: every
 // byte that is not printable ASCII as \xHH, line ends included, so that the
