@@ -247,7 +247,17 @@ func (c *catalog) add(md *model) {
 
 // uniqueNumber draws a model number the catalog has not used.
 func (c *catalog) uniqueNumber(r rng, prefix string, typ deviceType) string {
-	for {
+	for tries := 0; ; tries++ {
+		if tries > 40 {
+			// The vendor's usual number space is full (thousands of
+			// models): a longer number.
+			n := fmt.Sprintf("%s%d", prefix, r.between(10000, 99999))
+			if !c.usedNum[n] {
+				c.usedNum[n] = true
+				return n
+			}
+			continue
+		}
 		var n string
 		switch typ {
 		case typeRouter:

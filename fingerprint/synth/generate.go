@@ -28,7 +28,7 @@ type Config struct {
 
 // Limits on a world.
 const (
-	MaxModels = 20000
+	MaxModels = 10000
 	MaxHosts  = 1 << 24 // one address each in 10.0.0.0/8
 )
 

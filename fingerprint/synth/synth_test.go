@@ -99,7 +99,7 @@ func TestRegistryValidates(t *testing.T) {
 	for _, tt := range []struct {
 		m    int
 		date string
-	}{{1, "2026-10-01"}, {37, "2026-10-01"}, {500, "2026-10-01"}, {300, "2021-06-01"}, {300, "2031-01-15"}} {
+	}{{1, "2026-10-01"}, {37, "2026-10-01"}, {500, "2026-10-01"}, {300, "2021-06-01"}, {300, "2031-01-15"}, {5000, "2026-10-01"}} {
 		m := tt.m
 		t.Run(fmt.Sprint(m, "-", tt.date), func(t *testing.T) {
 			dir, _ := world(t, Config{Seed: 11, Models: m, Hosts: 10, Date: registry.MustDate(tt.date)})
@@ -343,6 +343,9 @@ func TestHardCasesPresent(t *testing.T) {
 				moved++
 			}
 		}
+	}
+	if len(perIP) != sum.Hosts {
+		t.Errorf("%d addresses in the truth, %d hosts", len(perIP), sum.Hosts)
 	}
 	shared := 0
 	for _, n := range perIP {
