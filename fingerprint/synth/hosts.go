@@ -125,9 +125,13 @@ func (g *generator) modelDevice(r rng, h *host, md *model, taken map[uint16]bool
 	serial := r.upperHex(8)
 	silentDevice := r.chance(0.005) // answers on its ports, but says nothing
 	moved := taken == nil && r.chance(0.1)
+	nat := taken != nil
+	if taken == nil {
+		taken = map[uint16]bool{} // one port, one service, on this device too
+	}
 	for k := range md.services {
 		t := &md.services[k]
-		if t.udp && (taken != nil || h.ip.Is6() && r.chance(0.5)) {
+		if t.udp && (nat || h.ip.Is6() && r.chance(0.5)) {
 			continue // UPnP does not cross a NAT
 		}
 		if !r.chance(t.answer) {
@@ -135,14 +139,17 @@ func (g *generator) modelDevice(r rng, h *host, md *model, taken map[uint16]bool
 		}
 		port := t.port
 		switch {
-		case taken != nil:
+		case nat:
 			port = freePort(r, port, taken)
 		case moved && t.primary || moved && r.chance(0.3):
 			if alt := remaps[port]; alt != nil {
 				port = pick(r, alt)
 			}
 		}
-		if taken != nil {
+		if taken[port] && !t.udp {
+			port = freePort(r, port, taken)
+		}
+		if !t.udp {
 			taken[port] = true
 		}
 		inst := g.render(r, h, d, t, port, mac, serial)
@@ -153,7 +160,7 @@ func (g *generator) modelDevice(r rng, h *host, md *model, taken map[uint16]bool
 		// Devices the scan found answered on at least one port.
 		t := &md.services[0]
 		port := t.port
-		if taken != nil {
+		if nat {
 			port = freePort(r, port, taken)
 			taken[port] = true
 		}

@@ -554,3 +554,21 @@ func holds(p registry.Predicate, v string) bool {
 	}
 	return regexp.MustCompile(p.Regex).MatchString(v)
 }
+
+// No address has two services on one transport and port: scanners see
+// one, and the truth could not tell whose it is.
+func TestOneServicePerPort(t *testing.T) {
+	g := newGenerator(mustValid(Config{Seed: 2, Models: 500, Hosts: 50000, Format: Nmap}))
+	for i := 0; i < 50000; i++ {
+		h := g.newHost(i)
+		seen := map[string]bool{}
+		for _, d := range h.devices {
+			for _, in := range d.svcs {
+				if seen[portName(in)] {
+					t.Fatalf("host %d (%s, %s): two services on %s", i, h.ip, hostKindNames[h.kind], portName(in))
+				}
+				seen[portName(in)] = true
+			}
+		}
+	}
+}
