@@ -173,7 +173,7 @@ func TestReadTruth(t *testing.T) {
 		t.Errorf("%+v", list)
 	}
 	bad := []struct{ name, text, want string }{
-		{"empty", "", "empty truth file"},
+		{"empty", "", "the file is empty"},
 		{"header", "ip,port,model_ref,firmware,verdict\n", "line 1: header column 2"},
 		{"address", good + "10.0.0.300,tcp/80,,,unknown\n", "line 4: ip"},
 		{"class", good + "10.0.0.3,tcp/80,,,maybe\n", `line 4: verdict "maybe"`},

@@ -3,7 +3,6 @@ package synth
 import (
 	"bufio"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -356,5 +355,3 @@ func Generate(cfg Config, dir string) (Summary, error) {
 	}
 	return sum, nil
 }
-
-var errNoTruth = errors.New("synth: empty truth file")

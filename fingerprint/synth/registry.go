@@ -105,7 +105,6 @@ func (c *catalog) twinCertifications(base *model, serial map[string]int) []regis
 
 // certificationsFor writes the certifications of one story.
 func (c *catalog) certificationsFor(r rng, md *model, serial map[string]int) []registry.Certification {
-	d := c.date
 	if md.story == storyNone {
 		return nil
 	}
@@ -125,7 +124,6 @@ func (c *catalog) certificationsFor(r rng, md *model, serial map[string]int) []r
 		}
 		out = append(out, c.certification(r, md, prog, st, serial))
 	}
-	_ = d
 	return out
 }
 

@@ -27,6 +27,9 @@ type Truth struct {
 	Line     int // in truth.csv, from 1
 }
 
+// errNoTruth refuses a file without even a header.
+var errNoTruth = errors.New("truth: the file is empty; it needs at least the header ip,ports,model_ref,firmware,verdict")
+
 // maxTruthField bounds one field of truth.csv; a honeypot's port list is
 // the longest.
 const maxTruthField = 4096

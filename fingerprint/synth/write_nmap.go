@@ -127,11 +127,7 @@ func (w *nmapWriter) port(b []byte, h *host, in *instance) []byte {
 	if t.tls {
 		attr("tunnel", "ssl")
 	}
-	method := ` method="probed" conf="10"`
-	if t.product == "" && t.kind == kindHTTP {
-		method = ` method="probed" conf="10"`
-	}
-	b = append(b, method...)
+	b = append(b, ` method="probed" conf="10"`...)
 	if t.cpe != "" {
 		b = append(b, "><cpe>"...)
 		b = appendXML(b, t.cpe)
@@ -144,7 +140,7 @@ func (w *nmapWriter) port(b []byte, h *host, in *instance) []byte {
 	case kindHTTP:
 		if loc, ok := fields["http.location"]; ok {
 			b = script(b, "http-title", "Did not follow redirect to "+loc, [][2]string{{"redirect_url", loc}})
-		} else if title, ok := fields["http.title"]; ok {
+		} else if _, ok := fields["http.title"]; ok {
 			raw := in.title
 			if in.location != "" {
 				raw = in.finalTitle
@@ -153,7 +149,6 @@ func (w *nmapWriter) port(b []byte, h *host, in *instance) []byte {
 			if len(out) > 65 {
 				out = out[:62] + "..."
 			}
-			_ = title
 			b = script(b, "http-title", out, [][2]string{{"title", htmlEscape(raw)}})
 		} else {
 			b = script(b, "http-title", "Site doesn't have a title (text/html).", nil)
