@@ -229,7 +229,7 @@ func TestTruthFollowsFromRegistry(t *testing.T) {
 	for _, tt := range runs {
 		f, date := tt.f, tt.date
 		t.Run(string(f)+"-"+date.String(), func(t *testing.T) {
-			dir, sum := world(t, Config{Seed: 9, Models: 200, Hosts: 3000, Format: f, Date: date})
+			dir, sum := world(t, Config{Seed: 9, Models: 200, Hosts: 2000, Format: f, Date: date})
 			doc := readRegistry(t, dir)
 			models := map[string]*registry.Model{}
 			for i := range doc.Models {
@@ -502,7 +502,7 @@ func TestWorldIsFair(t *testing.T) {
 func TestProfilesDescribeDevices(t *testing.T) {
 	for _, f := range []Format{Nmap, ZGrab2, Masscan, Fingerprintx} {
 		t.Run(string(f), func(t *testing.T) {
-			dir, _ := world(t, Config{Seed: 6, Models: 300, Hosts: 4000, Format: f})
+			dir, _ := world(t, Config{Seed: 6, Models: 300, Hosts: 2500, Format: f})
 			doc := readRegistry(t, dir)
 			models := map[string]*registry.Model{}
 			for i := range doc.Models {
@@ -558,8 +558,8 @@ func holds(p registry.Predicate, v string) bool {
 // No address has two services on one transport and port: scanners see
 // one, and the truth could not tell whose it is.
 func TestOneServicePerPort(t *testing.T) {
-	g := newGenerator(mustValid(Config{Seed: 2, Models: 500, Hosts: 50000, Format: Nmap}))
-	for i := 0; i < 50000; i++ {
+	g := newGenerator(mustValid(Config{Seed: 2, Models: 500, Hosts: 25000, Format: Nmap}))
+	for i := 0; i < 25000; i++ {
 		h := g.newHost(i)
 		seen := map[string]bool{}
 		for _, d := range h.devices {
