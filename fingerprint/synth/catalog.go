@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 
@@ -783,6 +784,26 @@ func (c *catalog) popularity(r rng) {
 	}
 	c.regCum = weights(0, c.nreg)
 	c.outCum = weights(c.nreg, len(c.models))
+	// Models that look the same as another (identical twins, hidden
+	// hardware revisions) are a hard case to be measured, not one that
+	// decides a score by the luck of the draw: one of them among the
+	// most popular models would hold a tenth of the certified devices.
+	// They are no more popular than the median registered model.
+	ws := make([]float64, c.nreg)
+	for i := range ws {
+		ws[i] = c.models[i].weight
+	}
+	sort.Float64s(ws)
+	median := ws[len(ws)/2]
+	total := 0.0
+	for i := 0; i < c.nreg; i++ {
+		md := c.models[i]
+		if md.lookalike >= 0 && md.weight > median {
+			md.weight = median
+		}
+		total += md.weight
+		c.regCum[i] = total
+	}
 }
 
 // draw picks a model index from cumulative weights cum (offset off).

@@ -454,11 +454,16 @@ func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); 
 // What is left (devices that answered on bare ports only, or only on a
 // generic service, and devices whose look-alike is not certified, which
 // an honest matcher calls ambiguous) bounds the recall any matcher can
-// reach; the test keeps that bound well above the 0.95 asked for.
+// reach; the test keeps that bound above the 0.95 asked for, on seeds
+// that once drew a look-alike among the most popular models (4, 101).
 func TestWorldIsFair(t *testing.T) {
-	for _, f := range []Format{Nmap, ZGrab2} {
-		t.Run(string(f), func(t *testing.T) {
-			cfg := mustValid(Config{Seed: 1, Models: 500, Hosts: 20000, Format: f})
+	for _, tt := range []struct {
+		seed uint64
+		f    Format
+	}{{1, Nmap}, {1, ZGrab2}, {4, Nmap}, {101, ZGrab2}, {104, Nmap}} {
+		f := tt.f
+		t.Run(fmt.Sprint(tt.seed, "-", f), func(t *testing.T) {
+			cfg := mustValid(Config{Seed: tt.seed, Models: 500, Hosts: 12000, Format: f})
 			g := newGenerator(cfg)
 			certified, hidden, ambiguous := 0, 0, 0
 			for i := 0; i < cfg.Hosts; i++ {
@@ -487,7 +492,7 @@ func TestWorldIsFair(t *testing.T) {
 			}
 			bound := 1 - float64(hidden+ambiguous)/float64(certified)
 			t.Logf("%d certified devices: %d show nothing of their model, %d have an uncertified look-alike; recall bound %.4f", certified, hidden, ambiguous, bound)
-			if bound < 0.965 {
+			if bound < 0.96 {
 				t.Errorf("recall bound %.4f", bound)
 			}
 		})
