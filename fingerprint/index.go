@@ -93,7 +93,8 @@ type predEntry struct {
 	// one group restate one fact.
 	group uint8
 	// implied marks a predicate the registry implies rather than a profile
-	// states: it counts when it matches and never against the model.
+	// states: the model number, which a twin's devices may replace by
+	// their OEM's (modelNumberPredicate).
 	implied bool
 	// keys are the model numbers the predicate's literal names, on a
 	// field where devices write their names (identityKeys).
@@ -175,10 +176,10 @@ func (ix *Index) addModel(m *registry.Model) error {
 
 // modelNumberPredicate is the predicate the registry itself implies: a
 // UPnP description that names the model's number, as devices announce
-// it (ASCII, so the registry's full-width spelling is NFKC-folded). Another
-// number does not count against the model: a white-label device announces
-// its OEM's. It is left out when the profile already says what the
-// description holds.
+// it (ASCII, so the registry's full-width spelling is NFKC-folded). The
+// number of another model of the family does not count against the model
+// (a white-label device announces its OEM's); any other number does. It
+// is left out when the profile already says what the description holds.
 func modelNumberPredicate(m *registry.Model) (predEntry, bool) {
 	number := strings.TrimSpace(norm.NFKC.String(m.ModelNumber))
 	if number == "" {

@@ -221,8 +221,8 @@ func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
 			switch {
 			case hit:
 				m.hits = m.addHit(hits, predHit{pred: p, value: value, version: version})
-			case pe.implied:
-				continue
+			case pe.implied && ix.familyNumber(c, value):
+				continue // a white-label device announcing its OEM's number
 			default:
 				m.contra = m.addContra(contra, predHit{pred: p, value: value})
 			}
@@ -290,6 +290,18 @@ func (m *Matcher) hasField(hits []predHit, field string) bool {
 
 func penalty(bits float64) float64 { return math.Min(contraFactor*bits, contraCap) }
 
+// familyNumber reports whether number is the registered model number of
+// a model in c's family.
+func (ix *Index) familyNumber(c int32, number string) bool {
+	want := registry.Key(number)
+	for _, f := range ix.families[ix.models[c].family] {
+		if registry.Key(ix.models[f].model.ModelNumber) == want {
+			return true
+		}
+	}
+	return false
+}
+
 // penaltyOf is what a contradiction costs. Where the predicate names a
 // model number and the device's value names another ("SEKIREI SK-6200"
 // where the profile says "SEKIREI SK-1000"), the device says it is
@@ -297,14 +309,22 @@ func penalty(bits float64) float64 { return math.Min(contraFactor*bits, contraCa
 // sibling built on the same firmware keeps its base model's certificate
 // but not its name.
 func (ix *Index) penaltyOf(h predHit) float64 {
-	pe := &ix.preds[h.pred]
-	if len(pe.keys) > 0 {
-		var stack [maxIdentityKeys]string
-		if got := textKeys(stack[:0], h.value); len(got) > 0 && !sharesKey(got, pe.keys) {
-			return pe.bits
-		}
+	if ix.namesAnother(h) {
+		return ix.preds[h.pred].bits
 	}
-	return penalty(pe.bits)
+	return penalty(ix.preds[h.pred].bits)
+}
+
+// namesAnother reports whether a contradicted predicate names a model
+// number and the device's value names another.
+func (ix *Index) namesAnother(h predHit) bool {
+	pe := &ix.preds[h.pred]
+	if len(pe.keys) == 0 {
+		return false
+	}
+	var stack [maxIdentityKeys]string
+	got := textKeys(stack[:0], h.value)
+	return len(got) > 0 && !sharesKey(got, pe.keys)
 }
 
 // bannerFields are the protocol-specific names of a service's greeting;

@@ -27,6 +27,13 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	v.Candidates = m.listCandidates(cands, d.scores, order)
 	chosen, conf := chooseCandidates(d.scores, post, order)
 	chosen, twins, conf := m.addTwins(cands, d, evals, obs, post, chosen, conf)
+	other, named := m.namedOther(evals, chosen, len(obs), d.services)
+	if named {
+		v.Confidence = round3(null)
+		v.Evidence = m.evidence(cands, obs, evals, d.services, chosen[:1])
+		v.Reason = fmt.Sprintf("conflicting identities: the device also names %q", other)
+		return v
+	}
 	if len(chosen) == 0 || conf < minConfidence || m.heaviest(evals, chosen[0], len(obs), d.services) < distinctiveBits {
 		v.Confidence = round3(null)
 		if len(order) > 0 && d.scores[order[0]] > 0 {
@@ -169,6 +176,24 @@ func (m *Matcher) listCandidates(cands []int32, scores []float64, order []int) [
 		out = append(out, registry.Candidate{ModelRef: m.ix.models[cands[ci]].model.Ref, Score: round3(scores[ci])})
 	}
 	return out
+}
+
+// namedOther reports whether the device names another model number where
+// the best candidate's profile names its own (namesAnother), and the
+// value that does. A device that calls itself two models is neither for
+// sure: a sibling on its base model's firmware, or a look-alike.
+func (m *Matcher) namedOther(evals []serviceEval, chosen []int, n int, services []int) (string, bool) {
+	if len(chosen) == 0 {
+		return "", false
+	}
+	for _, i := range services {
+		for _, h := range evals[chosen[0]*n+i].contra {
+			if m.ix.namesAnother(h) {
+				return h.value, true
+			}
+		}
+	}
+	return "", false
 }
 
 // heaviest is the weight of the heaviest predicate candidate ci matched
