@@ -40,8 +40,9 @@ var statusRank = map[registry.Status]int{
 //     within issue and expiry) whose firmware scope holds the version, or
 //     any version when none was observed or the scope is empty;
 //   - certified-out-of-scope: certified, but only for other firmware, or
-//     not on d (expired by d, or issued after it);
-//   - uncertified: no certification, or only revoked or suspended ones.
+//     expired by d;
+//   - uncertified: no certification in force on d: none, only revoked or
+//     suspended ones, or only ones issued after d.
 //
 // Coverage by a programme rule is reported per programme as presumed and
 // does not make a model certified.
@@ -66,7 +67,10 @@ func (ix *Index) standingOf(m *registry.Model, d registry.Date, version string) 
 			st.programs[c.Program] = registry.ProgramStatus{Status: status, CertificateID: c.CertificateID}
 		}
 		switch {
-		case !issued || status == registry.StatusExpired:
+		case !issued:
+			// A certificate issued after the device was seen says nothing
+			// of it then.
+		case status == registry.StatusExpired:
 			raise(registry.ClassCertifiedOutOfScope, firmwareState(c, version))
 		case status == registry.StatusValid:
 			fw := firmwareState(c, version)

@@ -200,6 +200,18 @@ func TestMatchHardCases(t *testing.T) {
 			firmware: registry.FirmwareInScope, version: "2.4",
 		},
 		{
+			name: "certificate issued after the scan", doc: testRegistry(func(doc *registry.Document) {
+				doc.Models[3].Certifications[0].Issued = registry.MustDate("2026-11-01")
+				doc.Models[3].Certifications[0].Expires = registry.Date{}
+			}),
+			obs: []registry.Observation{
+				svc(22, "ssh", registry.FieldSSHBanner, "SSH-2.0-DeltaOS_N2"),
+				svc(5000, "http", registry.FieldHTTPTitle, "Delta N2 Storage Manager"),
+			},
+			verdicts: 1, class: registry.ClassUncertified, refs: []string{"delta-n2"},
+			firmware: registry.FirmwareUnobserved,
+		},
+		{
 			name: "expired certificate", doc: testRegistry(),
 			obs: []registry.Observation{
 				svc(22, "ssh", registry.FieldSSHBanner, "SSH-2.0-DeltaOS_N2"),
