@@ -327,12 +327,12 @@ func (ix *Index) namesAnother(h predHit) bool {
 	return len(got) > 0 && !sharesKey(got, pe.keys)
 }
 
-// bannerFields are the protocol-specific names of a service's greeting;
-// a reader that cannot tell the protocol (nmap's banner script, masscan)
-// writes the same text as "banner".
-var bannerFields = map[string]bool{
-	registry.FieldTelnetBanner: true, registry.FieldFTPBanner: true, registry.FieldSMTPBanner: true,
-	registry.FieldPOP3Banner: true, registry.FieldIMAPBanner: true,
+// bannerFields are the protocol-specific names of a service's greeting,
+// with their protocols; a reader that cannot tell the protocol (nmap's
+// banner script, masscan) writes the same text as "banner".
+var bannerFields = map[string]string{
+	registry.FieldTelnetBanner: "telnet", registry.FieldFTPBanner: "ftp", registry.FieldSMTPBanner: "smtp",
+	registry.FieldPOP3Banner: "pop3", registry.FieldIMAPBanner: "imap",
 }
 
 var bannerAliases = []string{registry.FieldBanner, registry.FieldTelnetBanner, registry.FieldFTPBanner,
@@ -344,14 +344,16 @@ func lookupNames(name string) []string {
 	if name == registry.FieldBanner {
 		return bannerAliases
 	}
-	if bannerFields[name] {
+	if _, ok := bannerFields[name]; ok {
 		return []string{name, registry.FieldBanner}
 	}
 	return []string{name}
 }
 
 // fieldValue returns the value of field on o, answering a greeting field
-// from its generic or specific twin.
+// from its generic or specific twin. A raw banner stands for a telnet or
+// FTP greeting only on a service whose protocol is that one or unknown:
+// an RTSP response is no telnet prompt.
 func fieldValue(o *registry.Observation, field string) (string, bool) {
 	if v, ok := o.Fields[field]; ok {
 		return v, true
@@ -362,7 +364,7 @@ func fieldValue(o *registry.Observation, field string) (string, bool) {
 				return v, true
 			}
 		}
-	} else if bannerFields[field] {
+	} else if p, ok := bannerFields[field]; ok && (o.Protocol == p || o.Protocol == registry.ProtocolUnknown) {
 		v, ok := o.Fields[registry.FieldBanner]
 		return v, ok
 	}
