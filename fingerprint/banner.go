@@ -20,7 +20,7 @@ func interpretBanner(o *registry.Observation) {
 	}
 	f := Fields(o.Fields)
 	switch {
-	case strings.HasPrefix(b, "RTSP/1."):
+	case strings.HasPrefix(b, "RTSP/1."): // isResponseHead
 		setProtocol(o, "rtsp")
 		if s := headerValue(b, "server"); s != "" {
 			f.SetIfAbsent(registry.FieldRTSPServer, s)

@@ -40,9 +40,13 @@ const maxIdentityKeys = 16
 func identityKeys(o *registry.Observation) []string {
 	var keys []string
 	for _, field := range identityFields {
-		if value, ok := o.Fields[field]; ok {
-			keys = textKeys(keys, value)
+		value, ok := o.Fields[field]
+		if !ok || field == registry.FieldBanner && isResponseHead(value) {
+			// An RTSP or HTTP response names its server software
+			// ("LIVE555 Streaming Media"), not the device.
+			continue
 		}
+		keys = textKeys(keys, value)
 	}
 	return keys
 }
@@ -140,4 +144,9 @@ func seriesPrefix(key string) string {
 		i++
 	}
 	return key[:i]
+}
+
+// isResponseHead reports whether a banner is an RTSP or HTTP response.
+func isResponseHead(b string) bool {
+	return strings.HasPrefix(b, "RTSP/1.") || strings.HasPrefix(b, "HTTP/1.")
 }

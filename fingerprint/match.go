@@ -523,7 +523,7 @@ func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEva
 			}
 			if e := &evals[ci*n+i]; e.defined {
 				score = math.Max(score, e.score)
-				contradicted = contradicted || e.score < 0
+				contradicted = contradicted || e.score < -leaveBits
 			}
 			named = named || m.ix.namesPort(c, &obs[i]) ||
 				len(obs[i].Fields) == 0 && typeAnswers(&obs[i], m.ix.models[c].model.DeviceType)
