@@ -300,3 +300,55 @@ func FuzzVersionPattern(f *testing.F) {
 		}
 	})
 }
+
+// holds is what a matcher asks of one signature at its simplest: the
+// protocol agrees and every predicate holds.
+func holds(s registry.Signature, o registry.Observation) bool {
+	if s.Protocol != o.Protocol {
+		return false
+	}
+	for name, p := range s.Fields {
+		v, ok := o.Fields[name]
+		switch {
+		case !ok:
+			return false
+		case p.Exact != "" && v != p.Exact,
+			p.Prefix != "" && !strings.HasPrefix(v, p.Prefix),
+			p.Regex != "" && !regexp.MustCompile(p.Regex).MatchString(v):
+			return false
+		}
+	}
+	return true
+}
+
+// The profile learned from the Acme captures says nothing that plain
+// Debian servers (lighttpd, mini_httpd, dropbear, captured by
+// ../capture/testdata/regen/debian-servers.sh) say too: not one of its
+// signatures holds for them, on any port.
+func TestLearnedProfileLeavesGenericServers(t *testing.T) {
+	res, err := Learn(readSamples(t, firmwareCaptures...), origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	background := readSamples(t, "../capture/testdata/debian-servers.xml")
+	if len(background) != 1 || len(background[0].Observations) != 3 {
+		t.Fatalf("the Debian servers fixture holds %+v", background)
+	}
+	for _, o := range background[0].Observations {
+		for _, s := range res.Profile.Signatures {
+			if holds(s, o) {
+				t.Errorf("signature %s/%d holds for the generic server on %d: %+v", s.Protocol, s.Port, o.Port, o.Fields)
+			}
+		}
+	}
+	// The check is not vacuous: the captures themselves satisfy it.
+	for _, o := range readSamples(t, firmwareCaptures[0])[0].Observations {
+		found := false
+		for _, s := range res.Profile.Signatures {
+			found = found || holds(s, o)
+		}
+		if !found {
+			t.Errorf("no learned signature holds for the capture's own port %d", o.Port)
+		}
+	}
+}
