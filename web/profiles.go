@@ -132,7 +132,7 @@ func (h *handlers) captureProfile(ctx context.Context, gate *captureGate, in *ca
 		return nil, captureError(err)
 	}
 	learned, err := learn.Learn(learn.SamplesByHost(target.String(), res.Observations),
-		registry.Origin{Kind: "capture", Tool: res.Tool, At: res.Finished, Note: "captured from " + target.String()})
+		registry.Origin{Kind: "capture", Tool: res.Tool, At: res.Finished, Note: learn.CaptureNote})
 	if err != nil {
 		return nil, registry.Invalid("target", "%v", err)
 	}

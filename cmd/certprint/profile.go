@@ -120,7 +120,7 @@ func (a *app) captureProfile(ctx context.Context, s *sqlstore.Store, pw profileW
 		a.say("nmap's XML written to %s", terminalSafe(saveXML))
 	}
 	learned, err := learn.Learn(learn.SamplesByHost(res.Target.String(), res.Observations),
-		registry.Origin{Kind: "capture", Tool: res.Tool, At: res.Finished, Note: "captured from " + res.Target.String()})
+		registry.Origin{Kind: "capture", Tool: res.Tool, At: res.Finished, Note: learn.CaptureNote})
 	if err != nil {
 		return err
 	}

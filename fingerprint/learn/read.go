@@ -29,3 +29,8 @@ func Read(ctx context.Context, r io.Reader, name string, format importer.Format,
 	}
 	return SamplesByHost(name, obs), d, nil
 }
+
+// CaptureNote is the origin note of a profile captured live. It names no
+// address: profiles are public registry data, and the bench's address
+// says nothing about the model.
+const CaptureNote = "captured from a reference device with nmap"
