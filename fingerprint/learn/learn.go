@@ -13,6 +13,9 @@
 //   - a field missing from some captures, and a service missing from some
 //     captures, is dropped: it is not what every unit of the model shows.
 //
+// A Digest challenge's nonce and opaque change with every response: in
+// http.www_authenticate their values become wildcards of a pattern.
+//
 // Some fields are never learned: the certificate and host-key hashes
 // differ from one unit to the next (each device generates its own key or
 // certificate), so a profile holding them would match only the unit on
@@ -281,7 +284,7 @@ func (res *Result) signature(k serviceKey, samples []map[string]string) (registr
 			res.drop(k, name, "records of one capture disagree")
 			continue
 		}
-		p, why := predicate(vals)
+		p, why := predicate(name, vals)
 		if why != "" {
 			res.drop(k, name, why)
 			continue
@@ -335,7 +338,12 @@ func contains(vals []string, v string) bool {
 
 // predicate combines one field's values across captures, or says why it
 // cannot.
-func predicate(vals []string) (registry.Predicate, string) {
+func predicate(name string, vals []string) (registry.Predicate, string) {
+	if name == registry.FieldHTTPWWWAuthenticate {
+		if pattern, ok := AuthPattern(vals); ok {
+			return registry.Predicate{Regex: pattern}, ""
+		}
+	}
 	if allEqual(vals) {
 		return registry.Predicate{Exact: vals[0]}, ""
 	}

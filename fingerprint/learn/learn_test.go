@@ -352,3 +352,69 @@ func TestLearnedProfileLeavesGenericServers(t *testing.T) {
 		}
 	}
 }
+
+func TestAuthPattern(t *testing.T) {
+	cases := []struct {
+		name  string
+		vals  []string
+		want  string
+		holds []string // further values the pattern must match
+		not   []string
+	}{
+		{"digest, one capture", []string{`Digest realm="cam", nonce="abc", qop="auth"`},
+			`^Digest realm="cam", nonce=(?:"(?:[^"\\]|\\.)*"|[^\s,]*), qop="auth"$`,
+			[]string{`Digest realm="cam", nonce="5f2a9c", qop="auth"`}, []string{`Digest realm="nvr", nonce="5f2a9c", qop="auth"`}},
+		{"nonce and opaque, two captures", []string{`Digest realm="x", NONCE=a1, opaque="q\"1"`, `Digest realm="x", NONCE=b2, opaque="zz"`},
+			`^Digest realm="x", NONCE=(?:"(?:[^"\\]|\\.)*"|[^\s,]*), opaque=(?:"(?:[^"\\]|\\.)*"|[^\s,]*)$`, nil, nil},
+		{"basic has none", []string{`Basic realm="x"`}, "", nil, nil},
+		{"realms differ", []string{`Digest realm="a", nonce="1"`, `Digest realm="b", nonce="2"`}, "", nil, nil},
+		{"a realm that says nonce=", []string{`Basic realm="nonce=1"`}, "", nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, ok := AuthPattern(c.vals)
+			if got != c.want || ok != (c.want != "") {
+				t.Fatalf("AuthPattern(%q) = %q, %v; want %q", c.vals, got, ok, c.want)
+			}
+			if !ok {
+				return
+			}
+			re := regexp.MustCompile(got)
+			for _, v := range append(append([]string{}, c.vals...), c.holds...) {
+				if !re.MatchString(v) {
+					t.Errorf("%q does not match %q", got, v)
+				}
+			}
+			for _, v := range c.not {
+				if re.MatchString(v) {
+					t.Errorf("%q matches %q", got, v)
+				}
+			}
+		})
+	}
+	res, err := Learn([]Sample{{Name: "cam", Observations: []registry.Observation{
+		obs(80, "http", map[string]string{"http.www_authenticate": `Digest realm="cam", nonce="abc"`, "http.server": "camd"})}}}, origin)
+	if err != nil || res.Profile.Signatures[0].Fields["http.www_authenticate"].Regex == "" {
+		t.Errorf("a Digest challenge learned as %+v (%v)", res, err)
+	}
+}
+
+// FuzzAuthPattern: a pattern returned compiles and matches the value it
+// was learned from.
+func FuzzAuthPattern(f *testing.F) {
+	f.Add(`Digest realm="cam", nonce="abc", qop="auth"`)
+	f.Add(`Digest nonce=x,opaque="\"",realm=y`)
+	f.Fuzz(func(t *testing.T, v string) {
+		pattern, ok := AuthPattern([]string{v})
+		if !ok {
+			return
+		}
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			t.Fatalf("%q: %v", pattern, err)
+		}
+		if !re.MatchString(v) {
+			t.Fatalf("%q does not match %q", pattern, v)
+		}
+	})
+}
