@@ -586,7 +586,7 @@ type nseElem struct{ key, value string }
 // nmapScripts are the scripts whose output becomes fields; others are
 // skipped unread.
 var nmapScripts = map[string]bool{
-	"http-title": true, "http-server-header": true, "http-favicon": true,
+	"http-title": true, "http-server-header": true, "http-favicon": true, "http-auth": true,
 	"ssl-cert": true, "ssh-hostkey": true, "banner": true,
 	"upnp-info": true, "snmp-sysdescr": true,
 }
@@ -769,6 +769,8 @@ func nmapService(p *nmapPort, certs *nmapCertCache) (string, bool, map[string]st
 			nmapServerHeader(f, &s)
 		case "http-favicon":
 			nmapFavicon(f, &s)
+		case "http-auth":
+			nmapHTTPAuth(f, &s)
 		case "ssl-cert":
 			nmapSSLCert(f, &s, certs)
 			tls = tls || !nmapStartTLS[protocol]
@@ -811,7 +813,7 @@ var nmapStartTLS = map[string]bool{
 func nmapScriptProtocol(scripts []nmapScript) string {
 	for _, s := range scripts {
 		switch s.id {
-		case "http-title", "http-server-header", "http-favicon":
+		case "http-title", "http-server-header", "http-favicon", "http-auth":
 			return "http"
 		case "ssh-hostkey":
 			return "ssh"
@@ -876,6 +878,35 @@ func nmapServerHeader(f fingerprint.Fields, s *nmapScript) {
 		add(t)
 	}
 	f.SetHeader("server", values...)
+}
+
+// nmapHTTPAuth rebuilds the WWW-Authenticate challenges that http-auth
+// parsed into tables: one unkeyed table per challenge, with its scheme and
+// a params table. The raw header is not in nmap's output, so the field is
+// written as the header reads for the common case (Basic realm="Acme"):
+// each scheme with its realm. Other parameters are left out: Digest's nonce
+// and opaque change with every response, and the order of the rest is lost
+// in nmap's tables.
+func nmapHTTPAuth(f fingerprint.Fields, s *nmapScript) {
+	var challenges []string
+	for _, c := range s.root.tables {
+		if c.key != "" {
+			continue
+		}
+		scheme, _ := c.elem("scheme")
+		scheme = strings.TrimSpace(nmapScriptText(scheme))
+		if scheme == "" || strings.ContainsAny(scheme, " \t\r\n\"") {
+			continue
+		}
+		challenge := scheme
+		if params := c.table("params"); params != nil {
+			if realm, ok := params.elem("realm"); ok {
+				challenge += ` realm="` + strings.ReplaceAll(nmapScriptText(realm), `"`, `\"`) + `"`
+			}
+		}
+		challenges = append(challenges, challenge)
+	}
+	f.SetHeader("www-authenticate", challenges...)
 }
 
 // nmapFavicon reads http-favicon's output: the name of an icon nmap knows,

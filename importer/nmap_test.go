@@ -453,3 +453,44 @@ func BenchmarkNmap(b *testing.B) {
 		})
 	}
 }
+
+// http-auth's tables become the WWW-Authenticate header as other scanners
+// write it, realm only: Digest's nonce changes with every response.
+func TestNmapHTTPAuth(t *testing.T) {
+	port := func(scripts string) string {
+		return `<host starttime="1700000001"><address addr="192.0.2.9" addrtype="ipv4"/><ports>` +
+			`<port protocol="tcp" portid="8080"><state state="open"/><service name="http-proxy" method="table" conf="3"/>` +
+			scripts + `</port></ports></host>`
+	}
+	cases := []struct {
+		name, script, want string
+	}{
+		{"basic", `<script id="http-auth" output="&#xa;HTTP/1.1 401 Unauthorized&#xd;&#xa;  Basic realm=Acme R100 Admin&#xa;"><table>
+<elem key="scheme">Basic</elem>
+<table key="params">
+<elem key="realm">Acme R100 Admin</elem>
+</table>
+</table></script>`, `Basic realm="Acme R100 Admin"`},
+		{"digest without its nonce, then basic", `<script id="http-auth" output=""><table><elem key="scheme">Digest</elem>` +
+			`<table key="params"><elem key="nonce">abc123</elem><elem key="realm">cam &quot;7&quot;</elem><elem key="qop">auth</elem></table></table>` +
+			`<table><elem key="scheme">Basic</elem><table key="params"><elem key="realm">cam</elem></table></table></script>`,
+			`Digest realm="cam \"7\"", Basic realm="cam"`},
+		{"scheme without params", `<script id="http-auth" output=""><table><elem key="scheme">Negotiate</elem></table></script>`, "Negotiate"},
+		{"broken scheme dropped", `<script id="http-auth" output=""><table><elem key="scheme">Bas ic</elem></table></script>`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := decodeNmap(t, nmapDoc(port(c.script))+nmapEnd, Options{})
+			if err != nil || len(got.obs) != 1 {
+				t.Fatalf("%v, %d observations", err, len(got.obs))
+			}
+			o := got.obs[0]
+			if o.Fields[registry.FieldHTTPWWWAuthenticate] != c.want {
+				t.Errorf("www_authenticate %q, want %q", o.Fields[registry.FieldHTTPWWWAuthenticate], c.want)
+			}
+			if o.Protocol != "http" {
+				t.Errorf("protocol %q: http-auth answered, so the port speaks HTTP", o.Protocol)
+			}
+		})
+	}
+}

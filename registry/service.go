@@ -39,6 +39,12 @@ type RegistryService interface {
 	// UpdateModel upserts into an existing model as Import does; EINVALID,
 	// ENOTFOUND.
 	UpdateModel(ctx context.Context, m *Model) (*Model, error)
+	// SetProfile replaces a model's profile in one transaction (nil or no
+	// signatures removes it), recording the change with its before and
+	// after in the audit log; an identical profile changes nothing. Unlike
+	// UpdateModel it needs no read of the model first and can remove a
+	// profile. Certifier or admin. EINVALID, ENOTFOUND.
+	SetProfile(ctx context.Context, ref string, p *Profile) (*Model, error)
 
 	// ListCertifications returns one page of certifications.
 	ListCertifications(ctx context.Context, f CertificationFilter) (CertificationPage, error)

@@ -3,15 +3,18 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/certprint/certprint/fingerprint/capture"
 	"github.com/certprint/certprint/registry"
 )
 
@@ -31,6 +34,16 @@ type Services struct {
 	Logger   *slog.Logger
 	// MaxUpload bounds one uploaded scan file (DefaultMaxUpload if 0).
 	MaxUpload int64
+	// MaxProfileUpload bounds the capture files of one profile learn
+	// request (DefaultMaxProfileUpload if 0).
+	MaxProfileUpload int64
+	// CaptureTargets are the only addresses the API may point nmap at;
+	// nil means capture.Loopback, an empty list none at all. The command
+	// line captures what its user names; a server must not scan for
+	// whoever holds a certifier token.
+	CaptureTargets []netip.Prefix
+	// Capture runs a capture (capture.Run if nil); tests replace nmap.
+	Capture func(context.Context, capture.Options) (*capture.Result, error)
 }
 
 // NewHandler returns the whole HTTP surface: the API under /api/v1, the
@@ -71,6 +84,7 @@ func NewAPI(mux *http.ServeMux, s Services) huma.API {
 		h.registerModels(api)
 		h.registerCertifications(api)
 		h.registerAudit(api)
+		h.registerProfiles(api, mux)
 	}
 	if s.Tokens != nil {
 		h.registerTokens(api)

@@ -56,7 +56,7 @@ touched.`,
 				}
 				a.say("  %-9s token: %s", role, secret)
 			}
-			return a.serve(ctx, s, addr)
+			return a.serve(ctx, s, addr, nil) // nil: the API may capture the loopback only
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
