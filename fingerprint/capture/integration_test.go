@@ -21,6 +21,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +29,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/certprint/certprint/fingerprint"
 	"github.com/certprint/certprint/fingerprint/capture"
 	"github.com/certprint/certprint/fingerprint/learn"
 	"github.com/certprint/certprint/importer"
@@ -371,5 +373,56 @@ func TestCaptureReferenceDevice(t *testing.T) {
 	})
 	if err != nil || len(titles) != 2 {
 		t.Errorf("the imported scan's titles %q (%v), want the HTTP and HTTPS ports'", titles, err)
+	}
+
+	// The scan's host is the reference device: matched against the
+	// registry holding its stored profile, it is that model, and the
+	// verdict lists the evidence.
+	ix, rev, err := fingerprint.IndexFor(ctx, rc.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fingerprint.MatchScan(ctx, ix, rc.Store, rc.Store, rc.ScanID, fingerprint.MatchOptions{Revision: rev}); err != nil {
+		t.Fatal(err)
+	}
+	var verdicts []registry.Verdict
+	err = rc.Store.Verdicts(ctx, registry.VerdictFilter{ScanID: rc.ScanID}, func(v *registry.Verdict) error {
+		verdicts = append(verdicts, *v)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var device *registry.Verdict
+	for i := range verdicts {
+		if slices.Contains(verdicts[i].Ports, fmt.Sprintf("tcp/%d", dev.HTTP)) {
+			device = &verdicts[i]
+		}
+	}
+	if device == nil {
+		t.Fatalf("no verdict holds the HTTP port: %+v", verdicts)
+	}
+	if device.Class != registry.ClassCertified || !slices.Equal(device.ModelRefs, []string{rc.ModelRef}) {
+		t.Fatalf("the reference device is %s %v, want certified %s\n%+v", device.Class, device.ModelRefs, rc.ModelRef, device)
+	}
+	for _, p := range []string{fmt.Sprintf("tcp/%d", dev.HTTPS), fmt.Sprintf("tcp/%d", dev.SSH)} {
+		if !slices.Contains(device.Ports, p) {
+			t.Errorf("the device's verdict lacks %s: %v", p, device.Ports)
+		}
+	}
+	evidence := map[string]bool{}
+	for _, e := range device.Evidence {
+		if e.ModelRef == rc.ModelRef && e.Weight > 0 {
+			evidence[e.Field+"="+e.Observed] = true
+		}
+	}
+	for _, want := range []string{
+		registry.FieldHTTPTitle + "=" + deviceTitle,
+		registry.FieldTLSSubjectCN + "=" + deviceCN,
+		registry.FieldSSHBanner + "=" + deviceSSH,
+	} {
+		if !evidence[want] {
+			t.Errorf("the verdict's evidence lacks %s: %+v", want, device.Evidence)
+		}
 	}
 }
