@@ -423,11 +423,22 @@ func (m *Matcher) devices(cands []int32, obs []registry.Observation, evals []ser
 // its own. One that shows no name goes where closestDevice says, else to
 // a device of the address's remaining services.
 func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []serviceEval, owner []int, out []device) []device {
-	keys := make([][]string, len(out))
-	for i := range obs {
-		if owner[i] >= 0 {
-			keys[owner[i]] = append(keys[owner[i]], identityKeys(&obs[i])...)
+	if !slices.Contains(owner, -1) {
+		return out
+	}
+	// The names the founded devices show, read only once a service to
+	// place shows one.
+	var keys [][]string
+	deviceKeys := func() [][]string {
+		if keys == nil {
+			keys = make([][]string, len(out))
+			for i := range obs {
+				if owner[i] >= 0 {
+					keys[owner[i]] = append(keys[owner[i]], identityKeys(&obs[i])...)
+				}
+			}
 		}
+		return keys
 	}
 	rest, named := -1, len(out)
 	for pass := range 2 {
@@ -438,8 +449,12 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 			if owner[i] >= 0 {
 				continue
 			}
-			ki := identityKeys(&obs[i])
-			if pass == 0 && len(ki) > 0 {
+			if pass == 0 {
+				ki := identityKeys(&obs[i])
+				if len(ki) == 0 {
+					continue
+				}
+				keys = deviceKeys()
 				d := slices.IndexFunc(keys, func(k []string) bool { return sharesKey(k, ki) })
 				if d < 0 {
 					d = m.seriesDevice(cands, out, ki)
@@ -452,9 +467,6 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 				owner[i] = d
 				keys[d] = append(keys[d], ki...)
 				out[d].services = append(out[d].services, i)
-				continue
-			}
-			if pass == 0 {
 				continue
 			}
 			d := m.closestDevice(cands, out[:named], evals, obs, i)
