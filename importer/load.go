@@ -35,10 +35,14 @@ type LoadResult struct {
 // ErrTooManyErrors aborts a file with more rejected records than allowed.
 var ErrTooManyErrors = errors.New("too many rejected records")
 
-// batchSize is how many observations go to the database per transaction:
-// large enough to amortise a commit, small enough that no transaction
-// holds the database for long.
-const batchSize = 4096
+// A batch is what one FileWriter.Write gets: at most batchSize
+// observations, and at most about batchBytes of text, since a hostile
+// file can make every observation hold 64 fields of 1 KiB. The store
+// gathers batches into larger runs of its own before it writes.
+const (
+	batchSize  = 4096
+	batchBytes = 4 << 20
+)
 
 // Load reads one file into an importing scan: all its observations or,
 // on any error (a format mismatch, too many rejections, a cancelled
@@ -110,12 +114,14 @@ func load(ctx context.Context, w registry.FileWriter, r io.Reader, lo LoadOption
 // rejections; flush sends the last, partial batch.
 func (lo LoadOptions) handler(res *LoadResult, batches chan<- []registry.Observation) (Handler, func()) {
 	batch := make([]registry.Observation, 0, batchSize)
+	size := 0
 	h := Handler{
 		Observation: func(o *registry.Observation) error {
 			batch = append(batch, *o)
-			if len(batch) == batchSize {
+			size += textSize(o)
+			if len(batch) == batchSize || size >= batchBytes {
 				batches <- batch
-				batch = make([]registry.Observation, 0, batchSize)
+				batch, size = make([]registry.Observation, 0, batchSize), 0
 			}
 			return nil
 		},
@@ -140,4 +146,13 @@ func (lo LoadOptions) handler(res *LoadResult, batches chan<- []registry.Observa
 		}
 	}
 	return h, flush
+}
+
+// textSize is about what an observation's strings take.
+func textSize(o *registry.Observation) int {
+	n := len(o.Transport) + len(o.Protocol)
+	for k, v := range o.Fields {
+		n += len(k) + len(v)
+	}
+	return n
 }

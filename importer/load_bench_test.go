@@ -44,7 +44,7 @@ func BenchmarkLoadNmap(b *testing.B) {
 	benchLoad(b, path, importer.Nmap, 3*hosts)
 }
 
-func generate(b *testing.B, name string, write func(io.Writer) error) string {
+func generate(b testing.TB, name string, write func(io.Writer) error) string {
 	path := filepath.Join(b.TempDir(), name)
 	f, err := os.Create(path)
 	if err != nil {

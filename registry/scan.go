@@ -165,7 +165,11 @@ type ScanService interface {
 // FileWriter loads the observations of one file. Nothing it wrote counts
 // until Commit; Abort (or the death of the process) throws it all away.
 type FileWriter interface {
-	// Write stores a batch of observations in one short transaction.
+	// Write hands a batch of observations to the file: EINVALID for an
+	// invalid one, and then nothing of the batch is kept. The store may
+	// gather batches and write them later in short transactions (by
+	// Commit at the latest); an error writing them is returned by a
+	// later Write or by Commit.
 	Write(ctx context.Context, batch []Observation) error
 	// Commit records the file with its final counts and hash and makes its
 	// rows part of the scan; ECONFLICT for content already in the scan.

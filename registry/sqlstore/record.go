@@ -4,19 +4,18 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/certprint/certprint/registry"
 )
 
-// A file's observations are staged in observation_loads as one text
-// record per row, not as a dozen columns: binding one parameter instead
-// of ten more than halves what SQLite spends per row, and the staging
-// table needs no index on the address, whose random order would make
-// every short transaction rewrite most of that index. CloseScan unpacks
-// the records with substr, sorts them once and merges them into
-// observations.
+// A fileWriter holds each observation of a batch as one text record
+// between checking it and inserting it: the batch is sorted by the head
+// of its records, which sorts as the index of observations does, and the
+// columns of a row are slices of its record (see appendRowArgs), so that
+// a batch is a few large allocations rather than a dozen per row.
 //
 // A record is a fixed-width ASCII head, then the fields as JSON:
 //
@@ -32,9 +31,10 @@ import (
 //	178           24     protocol, space-padded
 //	202           -      fields JSON, or nothing
 //
-// So the first 41 characters name the service and the first 73 the
-// service and what was seen on it, and the head sorts as the
-// observations do.
+// So the first 41 characters name the service and sort as the index
+// does. Databases migrated from 0002 held such records in
+// observation_loads; 0004 unpacks them with this layout, which must
+// therefore stay as it is.
 const (
 	recIPSort    = 1
 	recTransport = 34
@@ -48,7 +48,6 @@ const (
 	recFields    = 202
 
 	recServiceLen = recDigest - 1 // ip_sort, transport, port
-	recMergeLen   = recTLS - 1    // and digest
 	recTimeLen    = recLast - recObserved
 	recIPLen      = recProtocol - recIP
 	recProtoLen   = recFields - recProtocol
@@ -58,13 +57,14 @@ const (
 
 // recTimeLayout is fixed-width, so that times compare as text on SQLite,
 // where they are stored as text, and PostgreSQL reads it as timestamptz.
+// Every time of observations is written in it.
 const recTimeLayout = "2006-01-02 15:04:05.000000+00:00"
 
 // maxProtocolLen bounds protocol names, which the record pads to a fixed
 // width; the vocabulary's names are a few letters.
 const maxProtocolLen = recProtoLen
 
-// recordEncoder appends staging records, reusing its buffer of names.
+// recordEncoder appends records, reusing its buffer of names.
 type recordEncoder struct {
 	names []string
 }
@@ -94,10 +94,11 @@ func (e *recordEncoder) append(dst []byte, o *registry.Observation) ([]byte, err
 		dst = append(dst, '0')
 	}
 	dst = appendRecTime(dst, o.Observed)
-	if o.ObservedLast.IsZero() {
-		dst = appendSpaces(dst, recTimeLen)
-	} else {
+	if o.ObservedLast.After(o.Observed) {
 		dst = appendRecTime(dst, o.ObservedLast)
+	} else {
+		// A last time no later than the first says nothing more.
+		dst = appendSpaces(dst, recTimeLen)
 	}
 	n := len(dst)
 	dst = ip.AppendTo(dst)
@@ -117,6 +118,32 @@ func (e *recordEncoder) append(dst []byte, o *registry.Observation) ([]byte, err
 		dst = append(dst, '}')
 	}
 	return dst, nil
+}
+
+// appendRowArgs appends the column values of a record, in the order of
+// obsColumns. The strings are slices of rec.
+func appendRowArgs(args []any, rec string) []any {
+	at := func(pos, n int) string { return rec[pos-1 : pos-1+n] }
+	var last any // NULL
+	if t := at(recLast, recTimeLen); t[0] != ' ' {
+		last = t
+	}
+	port := 0
+	for _, d := range at(recPort, 5) {
+		port = port*10 + int(d-'0')
+	}
+	return append(args,
+		strings.TrimRight(at(recIP, recIPLen), " "),
+		strings.TrimRight(at(recIPSort, recIPSortLen), " "),
+		at(recTransport, 3),
+		port,
+		strings.TrimRight(at(recProtocol, recProtoLen), " "),
+		at(recTLS, 1) == "1",
+		at(recDigest, 32),
+		at(recObserved, recTimeLen),
+		last,
+		rec[recHeadLen:],
+	)
 }
 
 func checkObservation(o *registry.Observation) error {
@@ -188,6 +215,9 @@ func appendPadded(dst []byte, v uint64, width int) []byte {
 	}
 	return append(dst, b[i:]...)
 }
+
+// recTime is t as observations store it.
+func recTime(t time.Time) string { return string(appendRecTime(nil, t)) }
 
 // appendRecTime appends t in recTimeLayout, by hand: it runs twice per
 // observation.

@@ -162,105 +162,73 @@ func (s *Store) BeginFile(ctx context.Context, scanID int64, in registry.ScanInp
 	}
 	return &fileWriter{
 		s: s, db: sqlDB, scanID: scanID, fileID: row.ID, in: in, force: force,
-		stmts: map[int]*sql.Stmt{},
+		cur: &run{}, flushed: time.Now(),
+		inserting: inserter{s: s, db: sqlDB, scanID: scanID, fileID: row.ID, stmts: map[int]*sql.Stmt{}},
 	}, nil
 }
 
-// rowsPerStatement is how many records one insert carries. One bound
-// parameter per row keeps it far below SQLite's limit of 32766; past a
-// thousand rows the per-statement cost is spread thin.
-const rowsPerStatement = 1024
-
 // fileWriter is the registry.FileWriter of one file. It is not safe for
 // concurrent use: one loader writes one file.
+//
+// Write only checks and encodes a batch into the run being gathered
+// (scanrun.go). A full run is handed to a goroutine that sorts it by
+// service and inserts it in short transactions, while Write gathers the
+// next: decoding the file and writing the database overlap, and the
+// index of observations is written in order within each run, so in a
+// few places per transaction, however the file is ordered. At most one
+// run is in flight; an error inserting it is returned by the next Write
+// or by Commit.
 type fileWriter struct {
-	s       *Store
-	db      *sql.DB
-	scanID  int64
-	fileID  int64
-	in      registry.ScanInput
-	force   bool
-	written int64
-	ended   bool // committed or aborted
+	s      *Store
+	db     *sql.DB
+	scanID int64
+	fileID int64
+	in     registry.ScanInput
+	force  bool
+	ended  bool  // committed or aborted
+	failed error // what inserting a run returned, for every later call
 
-	// What the rows written so far hold, recorded at commit.
+	// What the rows handed to Write hold, recorded at commit.
 	unknowns            int64
 	firstSeen, lastSeen time.Time
 
-	stmts map[int]*sql.Stmt // multi-row inserts by number of rows
-	enc   recordEncoder
-	buf   []byte
-	ends  []int
-	args  []any
+	enc       recordEncoder
+	cur       *run      // gathered by Write
+	flushed   time.Time // when a run was last handed on
+	inflight  chan inserted
+	spare     *run  // the run last inserted, gathered into again
+	written   int64 // rows inserted by the runs done
+	inserting inserter
 }
 
-// maxCachedStmts bounds the prepared inserts a writer keeps: full
-// statements use one size, the rest of a batch another.
-const maxCachedStmts = 8
-
-func (w *fileWriter) insertSQL(rows int) string {
-	var b strings.Builder
-	b.Grow(64 + rows*16)
-	b.WriteString("INSERT INTO observation_loads (file_id, rec) VALUES ")
-	prefix := "(" + strconv.FormatInt(w.fileID, 10) + ","
-	for r := range rows {
-		if r > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(prefix)
-		if w.s.dialect == "postgres" {
-			b.WriteString("$" + strconv.Itoa(r+1))
-		} else {
-			b.WriteByte('?')
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
+// inserted is what inserting one run did.
+type inserted struct {
+	rows int64
+	err  error
 }
 
-// stmt returns the prepared insert of n rows. It is prepared on the pool,
-// not on one connection, so that each transaction reuses it on whichever
-// connection it runs; the caller closes it when cached is false.
-func (w *fileWriter) stmt(ctx context.Context, n int) (st *sql.Stmt, cached bool, err error) {
-	if st, ok := w.stmts[n]; ok {
-		return st, true, nil
-	}
-	st, err = w.db.PrepareContext(ctx, w.insertSQL(n))
-	if err != nil {
-		return nil, false, err
-	}
-	if len(w.stmts) < maxCachedStmts {
-		w.stmts[n] = st
-		return st, true, nil
-	}
-	return st, false, nil
-}
-
-func (w *fileWriter) closeStmts() {
-	for n, st := range w.stmts {
-		st.Close()
-		delete(w.stmts, n)
-	}
-}
+// flushAfter bounds how long gathered rows wait: a slow file (an upload
+// trickling in) must still refresh its heartbeat, which each transaction
+// does, well within staleAfter.
+const flushAfter = 30 * time.Second
 
 func (w *fileWriter) errEnded() error {
 	return registry.Errorf(registry.ECONFLICT, "scan %d: file %d (%s) is already committed or aborted", w.scanID, w.fileID, w.in.Name)
 }
 
-// Write implements registry.FileWriter. The batch is checked and encoded
-// before the transaction begins, so the write lock is held only while the
-// rows go in.
+// Write implements registry.FileWriter. An invalid observation refuses
+// the whole batch at once; rows are inserted when the run fills, or at
+// the latest by Commit.
 func (w *fileWriter) Write(ctx context.Context, batch []registry.Observation) error {
-	if w.ended {
+	switch {
+	case w.ended:
 		return w.errEnded()
+	case w.failed != nil:
+		return w.failed
 	}
-	if err := w.encode(batch); err != nil {
+	if err := w.cur.add(&w.enc, batch); err != nil {
 		return err
 	}
-	if err := w.insert(ctx); err != nil {
-		return wrap(fmt.Sprintf("scan %d: write file %d (%s)", w.scanID, w.fileID, w.in.Name), err)
-	}
-	w.written += int64(len(batch))
 	for i := range batch {
 		o := &batch[i]
 		if o.Protocol == registry.ProtocolUnknown {
@@ -277,68 +245,62 @@ func (w *fileWriter) Write(ctx context.Context, batch []registry.Observation) er
 			w.lastSeen = last
 		}
 	}
-	return nil
-}
-
-// encode turns a batch into one record per row in w.args, all of them
-// slices of one string.
-func (w *fileWriter) encode(batch []registry.Observation) error {
-	w.buf, w.ends = w.buf[:0], w.ends[:0]
-	for i := range batch {
-		var err error
-		if w.buf, err = w.enc.append(w.buf, &batch[i]); err != nil {
-			e := *registry.AsError(err)
-			e.Field = fmt.Sprintf("batch[%d].%s", i, e.Field)
-			return &e
-		}
-		w.ends = append(w.ends, len(w.buf))
-	}
-	all := string(w.buf)
-	w.args = w.args[:0]
-	start := 0
-	for _, end := range w.ends {
-		w.args = append(w.args, all[start:end])
-		start = end
+	if w.cur.full() || time.Since(w.flushed) > flushAfter {
+		return w.flush(ctx)
 	}
 	return nil
 }
 
-func (w *fileWriter) insert(ctx context.Context) error {
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
+// flush hands the gathered run to a goroutine that inserts it, once the
+// run before it is in.
+func (w *fileWriter) flush(ctx context.Context) error {
+	if err := w.wait(); err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, w.s.rebind(`UPDATE scan_files SET heartbeat = ? WHERE id = ? AND state = ?`), w.s.stamp(), w.fileID, fileLoading)
-	if err != nil {
-		return err
+	w.flushed = time.Now()
+	if len(w.cur.recs) == 0 {
+		return nil
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return registry.Errorf(registry.ECONFLICT, "the file is no longer loading: its rows were removed, as those of a loader presumed dead after %v without a write", staleAfter)
+	r := w.cur
+	w.cur, w.spare = w.spare, nil
+	if w.cur == nil {
+		w.cur = &run{}
 	}
-	for off := 0; off < len(w.args); off += rowsPerStatement {
-		n := min(rowsPerStatement, len(w.args)-off)
-		st, cached, err := w.stmt(ctx, n)
-		if err != nil {
-			return err
-		}
-		_, err = tx.StmtContext(ctx, st).ExecContext(ctx, w.args[off:off+n]...)
-		if !cached {
-			st.Close()
-		}
-		if err != nil {
-			return err
-		}
+	w.cur.reset()
+	done := make(chan inserted, 1)
+	w.inflight = done
+	go func() {
+		n, err := w.inserting.run(ctx, r)
+		done <- inserted{n, err}
+	}()
+	w.spare = r // not touched again before wait
+	return nil
+}
+
+// wait waits for the run in flight, if any.
+func (w *fileWriter) wait() error {
+	if w.inflight == nil {
+		return w.failed
 	}
-	return tx.Commit()
+	res := <-w.inflight
+	w.inflight = nil
+	w.written += res.rows
+	if res.err != nil && w.failed == nil {
+		w.failed = wrap(fmt.Sprintf("scan %d: write file %d (%s)", w.scanID, w.fileID, w.in.Name), res.err)
+	}
+	return w.failed
 }
 
 // Commit implements registry.FileWriter.
 func (w *fileWriter) Commit(ctx context.Context, final registry.ScanInput) (*registry.ScanInput, error) {
 	if w.ended {
 		return nil, w.errEnded()
+	}
+	if err := w.flush(ctx); err != nil {
+		return nil, err
+	}
+	if err := w.wait(); err != nil {
+		return nil, err
 	}
 	in := w.in
 	if final.Name != "" {
@@ -385,7 +347,7 @@ func (w *fileWriter) Commit(ctx context.Context, final registry.ScanInput) (*reg
 		return nil, wrap(fmt.Sprintf("scan %d: commit file %d (%s)", w.scanID, w.fileID, in.Name), err)
 	}
 	w.ended = true
-	w.closeStmts()
+	w.inserting.closeStmts()
 	return &in, nil
 }
 
@@ -397,7 +359,8 @@ func (w *fileWriter) Abort(ctx context.Context) error {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
-	w.closeStmts()
+	w.wait() // whatever it failed with, the rows go
+	w.inserting.closeStmts()
 	err := w.s.db.WithContext(ctx).Model(&scanFileRow{}).Where("id = ? AND state = ?", w.fileID, fileLoading).
 		Updates(map[string]any{"state": fileAborting, "heartbeat": w.s.stamp()}).Error
 	if err != nil {
@@ -407,10 +370,10 @@ func (w *fileWriter) Abort(ctx context.Context) error {
 	return wrap(fmt.Sprintf("scan %d: abort file %d", w.scanID, w.fileID), w.s.deleteFile(ctx, w.fileID))
 }
 
-// deleteFile removes an aborting file and its staged rows.
+// deleteFile removes an aborting file and its rows.
 func (s *Store) deleteFile(ctx context.Context, fileID int64) error {
 	db := s.db.WithContext(ctx)
-	if err := deleteChunks(db, `observation_loads WHERE file_id = ?`, fileID); err != nil {
+	if err := deleteChunks(db, `observations WHERE file_id = ?`, fileID); err != nil {
 		return err
 	}
 	return db.Exec(`DELETE FROM scan_files WHERE id = ? AND state = ?`, fileID, fileAborting).Error

@@ -1,11 +1,13 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -156,49 +158,12 @@ func busyError(scanID int64, f *scanFileRow) error {
 	return registry.Errorf(registry.ECONFLICT, "scan %d: file %d (%s) is still being loaded by %s", scanID, f.ID, f.Name, f.Owner)
 }
 
-// mergeSQL moves the staged rows of a scan's done files into
-// observations, grouped and sorted as readers read them, in one
-// statement: records of a service with the same digest are the same facts
-// seen again, so one row remains, from the earliest file that saw them,
-// spanning from the earliest time to the latest. The records of a group
-// differ only in their times, so MIN(rec) is any of them. Times compare as
-// fixed-width text (see recTimeLayout) and PostgreSQL then casts them.
-func mergeSQL(dialect string) string {
-	timeOf := func(x string) string {
-		if dialect == "postgres" {
-			return "CAST(" + x + " AS TIMESTAMPTZ)"
-		}
-		return x
-	}
-	sub := func(pos, n int) string { return fmt.Sprintf("substr(rec, %d, %d)", pos, n) }
-	noTime := "'" + strings.Repeat(" ", recTimeLen) + "'"
-	return `INSERT INTO observations (scan_id, file_id, ip, ip_sort, transport, port, protocol, tls, digest, observed, observed_last, fields)
-SELECT ?, file_id, rtrim(` + sub(recIP, recIPLen) + `), rtrim(` + sub(recIPSort, recIPSortLen) + `), ` + sub(recTransport, 3) + `,
-	CAST(` + sub(recPort, 5) + ` AS INTEGER), rtrim(` + sub(recProtocol, recProtoLen) + `), ` + sub(recTLS, 1) + ` = '1', ` + sub(recDigest, 32) + `,
-	` + timeOf("first_seen") + `, ` + timeOf("CASE WHEN last_seen > first_seen THEN last_seen END") + `, substr(rec, ` + fmt.Sprint(recFields) + `)
-FROM (SELECT MIN(file_id) AS file_id, MIN(rec) AS rec, MIN(` + sub(recObserved, recTimeLen) + `) AS first_seen,
-		MAX(COALESCE(NULLIF(` + sub(recLast, recTimeLen) + `, ` + noTime + `), ` + sub(recObserved, recTimeLen) + `)) AS last_seen
-	FROM observation_loads
-	WHERE file_id IN (SELECT id FROM scan_files WHERE scan_id = ? AND state = '` + fileDone + `')
-	GROUP BY ` + sub(1, recMergeLen) + `
-	ORDER BY ` + sub(1, recMergeLen) + `) AS m`
-}
-
-// dropIdentifiedPortsSQL removes the protocol-unknown rows of services
-// that some file identified, and bare open-port rows (no fields) of
-// services some file said more of: an open port (masscan finds it, ZGrab2
-// tells what answers) is no service of its own. The scan's rows were just
-// inserted in index order, so the outer scan reads them sequentially.
-const dropIdentifiedPortsSQL = `DELETE FROM observations WHERE scan_id = ? AND protocol = '` + registry.ProtocolUnknown + `' AND EXISTS (
-	SELECT 1 FROM observations o WHERE o.scan_id = observations.scan_id AND o.ip_sort = observations.ip_sort
-	AND o.transport = observations.transport AND o.port = observations.port
-	AND (o.protocol <> '` + registry.ProtocolUnknown + `' OR observations.fields = '' AND o.fields <> ''))`
-
-// CloseScan implements registry.ScanService. The merge runs in one
-// transaction; deleting the staged rows it consumed comes after, a chunk
-// at a time, so that other writers go on meanwhile. Staged rows of a closed
-// scan are never read again: if the process dies before deleting them,
-// the next CloseScan does.
+// CloseScan implements registry.ScanService. Each file's rows went into
+// observations as it was written, so closing is a pass over the scan's
+// part of the index: the few services that more than one row describes
+// are merged (see mergeService), and hosts and services are counted. It
+// runs in one transaction, whose length grows with the scan's duplicates,
+// not with the scan.
 func (s *Store) CloseScan(ctx context.Context, id int64) (*registry.Scan, error) {
 	op := fmt.Sprintf("close scan %d", id)
 	sc, err := s.GetScan(ctx, id)
@@ -226,24 +191,18 @@ func (s *Store) CloseScan(ctx context.Context, id int64) (*registry.Scan, error)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	if err := s.sweepStaged(ctx); err != nil {
-		return nil, wrap(op, err)
-	}
 	return s.GetScan(ctx, id)
 }
 
-// merge closes scan id inside tx: its staged rows become observations,
-// counted.
+// merge closes scan id inside tx, whose lock on the scan keeps loaders
+// out: every row of the scan is a done file's.
 func (s *Store) merge(tx *gorm.DB, id int64) error {
 	var files []scanFileRow
-	if err := tx.Select("stored", "unknowns", "first_seen", "last_seen").Where("scan_id = ? AND state = ?", id, fileDone).Find(&files).Error; err != nil {
+	if err := tx.Select("first_seen", "last_seen").Where("scan_id = ? AND state = ?", id, fileDone).Find(&files).Error; err != nil {
 		return err
 	}
-	var stored, unknowns int64
 	var first, last time.Time
 	for _, f := range files {
-		stored += f.Stored
-		unknowns += f.Unknowns
 		if f.FirstSeen != nil && (first.IsZero() || f.FirstSeen.Before(first)) {
 			first = *f.FirstSeen
 		}
@@ -251,66 +210,176 @@ func (s *Store) merge(tx *gorm.DB, id int64) error {
 			last = *f.LastSeen
 		}
 	}
-	if s.dialect == "postgres" {
-		// The merge sorts every staged row of the scan once, and its
-		// output is then in order: hashing would need a second sort, which
-		// the planner, without statistics on freshly staged rows, picks.
-		for _, q := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL enable_hashagg = off`} {
-			if err := tx.Exec(q).Error; err != nil {
-				return err
-			}
-		}
+	if err := mergeDuplicates(tx, id); err != nil {
+		return err
 	}
-	res := tx.Exec(mergeSQL(s.dialect), id, id)
-	if res.Error != nil {
-		return res.Error
-	}
-	services := res.RowsAffected
-	if unknowns > 0 {
-		res := tx.Exec(dropIdentifiedPortsSQL, id)
-		if res.Error != nil {
-			return res.Error
-		}
-		services -= res.RowsAffected
-	}
-	var hosts int64
-	if err := tx.Raw(`SELECT COUNT(DISTINCT ip_sort) FROM observations WHERE scan_id = ?`, id).Scan(&hosts).Error; err != nil {
+	var counts struct{ Services, Hosts int64 }
+	if err := tx.Raw(`SELECT COUNT(*) AS services, COUNT(DISTINCT ip_sort) AS hosts FROM observations WHERE scan_id = ?`, id).Scan(&counts).Error; err != nil {
 		return err
 	}
 	return tx.Exec(`UPDATE scans SET state = ?, closed_at = ?, hosts = ?, services = ?,
 		started = COALESCE(started, ?), finished = COALESCE(finished, ?) WHERE id = ?`,
-		string(registry.ScanClosed), s.stamp(), hosts, services, timeOrNil(first), timeOrNil(last), id).Error
+		string(registry.ScanClosed), s.stamp(), counts.Hosts, counts.Services, timeOrNil(first), timeOrNil(last), id).Error
 }
 
-// sweepStaged deletes the staged rows of closed scans. When nothing else
-// is staged, SQLite empties the table in one cheap statement; otherwise
-// the rows go a file and a chunk at a time.
-func (s *Store) sweepStaged(ctx context.Context) error {
-	db := s.db.WithContext(ctx)
-	if s.dialect == "sqlite" {
-		done := false
-		err := db.Transaction(func(tx *gorm.DB) error {
-			var open []int64
-			err := tx.Raw(`SELECT f.id FROM scan_files f JOIN scans s ON s.id = f.scan_id WHERE s.state <> ? LIMIT 1`,
-				string(registry.ScanClosed)).Scan(&open).Error
-			if err != nil || len(open) > 0 {
-				return err
-			}
-			done = true
-			return tx.Exec(`DELETE FROM observation_loads`).Error
-		})
-		if err != nil || done {
+// mergePage is how many services of more than one row mergeDuplicates
+// reads at a time: memory stays bounded whatever the duplicates.
+const mergePage = 1000
+
+// duplicatesSQL reads the rows of the next mergePage services, after the
+// one given, that have more than one row. The inner query walks the index
+// and stops after mergePage of them; CROSS JOIN makes SQLite look their
+// rows up from there rather than walk the whole scan's rows, as its
+// planner would.
+const duplicatesSQL = `SELECT o.id, o.file_id, o.ip_sort, o.transport, o.port, o.protocol, o.digest, o.fields <> '', o.observed, o.observed_last
+FROM (SELECT ip_sort, transport, port FROM observations
+	WHERE scan_id = ? AND (ip_sort, transport, port) > (?, ?, ?)
+	GROUP BY ip_sort, transport, port HAVING COUNT(*) > 1
+	ORDER BY ip_sort, transport, port LIMIT ?) d
+CROSS JOIN observations o
+WHERE o.scan_id = ? AND o.ip_sort = d.ip_sort AND o.transport = d.transport AND o.port = d.port
+ORDER BY o.ip_sort, o.transport, o.port, o.id`
+
+// dupRow is a row of a service that has more than one.
+type dupRow struct {
+	id, file          int64
+	ipSort, transport string
+	port              int64
+	protocol, digest  string
+	said              bool      // it has fields
+	first, last       time.Time // last is first when seen at one time
+	changed           bool      // first or last changed: write them
+}
+
+func (r *dupRow) sameService(o *dupRow) bool {
+	return r.ipSort == o.ipSort && r.transport == o.transport && r.port == o.port
+}
+
+// mergeDuplicates merges, a page at a time, every service of scan id
+// that more than one row describes.
+func mergeDuplicates(tx *gorm.DB, id int64) error {
+	var after dupRow // the last service merged; the zero value sorts first
+	var rows []dupRow
+	for {
+		rows = rows[:0]
+		res, err := tx.Raw(duplicatesSQL, id, after.ipSort, after.transport, after.port, mergePage, id).Rows()
+		if err != nil {
 			return err
 		}
+		services := 0
+		for res.Next() {
+			var r dupRow
+			var last sql.NullTime
+			if err := res.Scan(&r.id, &r.file, &r.ipSort, &r.transport, &r.port, &r.protocol, &r.digest, &r.said, &r.first, &last); err != nil {
+				res.Close()
+				return err
+			}
+			r.last = r.first
+			if last.Valid && last.Time.After(r.first) {
+				r.last = last.Time
+			}
+			if len(rows) == 0 || !rows[len(rows)-1].sameService(&r) {
+				services++
+			}
+			rows = append(rows, r)
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		var drop []int64
+		var changed []*dupRow
+		for start := 0; start < len(rows); {
+			end := start + 1
+			for end < len(rows) && rows[end].sameService(&rows[start]) {
+				end++
+			}
+			drop = mergeService(rows[start:end], drop)
+			start = end
+		}
+		for i := range rows {
+			if rows[i].changed {
+				changed = append(changed, &rows[i])
+			}
+		}
+		if err := applyMerge(tx, drop, changed); err != nil {
+			return err
+		}
+		if services < mergePage {
+			return nil
+		}
+		after = rows[len(rows)-1]
 	}
-	var files []int64
-	err := db.Raw(`SELECT f.id FROM scan_files f JOIN scans s ON s.id = f.scan_id WHERE s.state = ?
-		AND EXISTS (SELECT 1 FROM observation_loads l WHERE l.file_id = f.id)`, string(registry.ScanClosed)).Scan(&files).Error
-	if err != nil {
-		return err
+}
+
+// mergeService decides what remains of the rows of one service, appending
+// the ids of those that go to drop and marking those whose times change:
+//
+//   - rows with the same digest are the same facts seen again: the row
+//     from the earliest file stays, spanning from the earliest time to the
+//     latest;
+//   - then an unknown row gives way to a row that identified the port,
+//     and a bare unknown row (an open port, no fields) to any row that
+//     says something of it: an open port (masscan finds it, ZGrab2 tells
+//     what answers) is no service of its own.
+//
+// Conflicting rows stay side by side.
+func mergeService(rows []dupRow, drop []int64) []int64 {
+	slices.SortFunc(rows, func(a, b dupRow) int {
+		return cmp.Or(strings.Compare(a.digest, b.digest), cmp.Compare(a.file, b.file), cmp.Compare(a.id, b.id))
+	})
+	kept := 0
+	identified, said := false, false
+	for i := 0; i < len(rows); {
+		k := &rows[i]
+		j := i + 1
+		for ; j < len(rows) && rows[j].digest == k.digest; j++ {
+			r := &rows[j]
+			if r.first.Before(k.first) {
+				k.first, k.changed = r.first, true
+			}
+			if r.last.After(k.last) {
+				k.last, k.changed = r.last, true
+			}
+			drop = append(drop, r.id)
+		}
+		identified = identified || k.protocol != registry.ProtocolUnknown
+		said = said || k.said
+		rows[kept], kept = *k, kept+1
+		i = j
 	}
-	for _, f := range files {
-		if err := deleteChunks(db, `observation_loads WHERE file_id = ?`, f); err != nil {
+	for i := range rows[:kept] {
+		r := &rows[i]
+		if r.protocol == registry.ProtocolUnknown && (identified || !r.said && said) {
+			drop = append(drop, r.id)
+			r.changed = false
+		}
+	}
+	for i := kept; i < len(rows); i++ {
+		rows[i].changed = false
+	}
+	return drop
+}
+
+// applyMerge deletes the rows that merged into others and writes the new
+// times of those that stay.
+func applyMerge(tx *gorm.DB, drop []int64, changed []*dupRow) error {
+	for len(drop) > 0 {
+		n := min(len(drop), chunk)
+		if err := tx.Exec(`DELETE FROM observations WHERE id IN ?`, drop[:n]).Error; err != nil {
+			return err
+		}
+		drop = drop[n:]
+	}
+	for _, r := range changed {
+		var last any // NULL: seen at one time
+		if r.last.After(r.first) {
+			last = recTime(r.last)
+		}
+		if err := tx.Exec(`UPDATE observations SET observed = ?, observed_last = ? WHERE id = ?`, recTime(r.first), last, r.id).Error; err != nil {
 			return err
 		}
 	}
@@ -353,15 +422,6 @@ func (s *Store) DropScan(ctx context.Context, id int64) error {
 	}
 	if err := deleteChunks(db, `observations WHERE scan_id = ?`, id); err != nil {
 		return wrap(op, err)
-	}
-	var files []int64
-	if err := db.Raw(`SELECT id FROM scan_files WHERE scan_id = ?`, id).Scan(&files).Error; err != nil {
-		return wrap(op, err)
-	}
-	for _, f := range files {
-		if err := deleteChunks(db, `observation_loads WHERE file_id = ?`, f); err != nil {
-			return wrap(op, err)
-		}
 	}
 	return wrap(op, db.Exec(`DELETE FROM scans WHERE id = ?`, id).Error)
 }

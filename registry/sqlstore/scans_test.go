@@ -302,6 +302,9 @@ func TestAbortLeavesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if err := sqlstore.Flush(ctx, w); err != nil {
+			t.Fatal(err)
+		}
 		if n, _ := countRows(t, s, sc.ID); n != 4 {
 			t.Fatalf("%d rows before abort, want 4", n)
 		}
@@ -670,6 +673,9 @@ func TestAbandonedFilesAreReaped(t *testing.T) {
 				if err := w.Write(ctx, []registry.Observation{obs("192.0.2.1 tcp/80 http", "10:00"), obs("192.0.2.9 tcp/80 http", "10:00")}); err != nil {
 					t.Fatal(err)
 				}
+				if err := sqlstore.Flush(ctx, w); err != nil {
+					t.Fatal(err)
+				}
 				if err := sqlstore.SetFileOwner(ctx, s, sqlstore.FileID(w), tt.owner(t), time.Now().Add(-tt.heartbeat)); err != nil {
 					t.Fatal(err)
 				}
@@ -709,8 +715,11 @@ func TestAbandonedFilesAreReaped(t *testing.T) {
 					t.Errorf("%d rows and %d files left, want 1 and 1", n, files)
 				}
 				// The presumed-dead loader, if it was alive after all,
-				// learns that its file is gone.
-				if err := w.Write(ctx, []registry.Observation{obs("192.0.2.3 tcp/80 http", "10:00")}); code(err) != registry.ECONFLICT {
+				// learns that its file is gone when it next inserts.
+				if err := w.Write(ctx, []registry.Observation{obs("192.0.2.3 tcp/80 http", "10:00")}); err != nil {
+					t.Fatal(err)
+				}
+				if err := sqlstore.Flush(ctx, w); code(err) != registry.ECONFLICT {
 					t.Errorf("write by a reaped loader: %v, want %s", err, registry.ECONFLICT)
 				}
 				if _, err := w.Commit(ctx, registry.ScanInput{}); code(err) != registry.ECONFLICT {
@@ -745,6 +754,9 @@ func TestKilledLoaderChild(t *testing.T) {
 		if err := w.Write(ctx, []registry.Observation{obs(fmt.Sprintf("198.51.100.%d tcp/80 http", i), "10:00")}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := sqlstore.Flush(ctx, w); err != nil {
+		t.Fatal(err)
 	}
 	fmt.Println("written")
 	time.Sleep(time.Minute)
@@ -888,6 +900,9 @@ func TestReadersGoOnBetweenWrites(t *testing.T) {
 			if err := w.Write(ctx, []registry.Observation{obs(fmt.Sprintf("192.0.2.%d tcp/80 http", i), "10:00")}); err != nil {
 				t.Fatal(err)
 			}
+			if err := sqlstore.Flush(ctx, w); err != nil {
+				t.Fatal(err)
+			}
 			// Shorter than SQLite's busy timeout: a held lock fails
 			// the test instead of waiting it out.
 			quick, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -957,6 +972,95 @@ func TestConcurrentLoaders(t *testing.T) {
 		rows := observations(t, s, registry.ObservationFilter{ScanID: sc.ID, Page: registry.Page{Limit: 1}})
 		if got := line(rows[0]); got != "10.0.0.0 tcp/80 http 10:00-12:00" {
 			t.Errorf("first row %q, want the merged span 10:00-12:00", got)
+		}
+	})
+}
+
+// A database that migration 0002 left with staged rows keeps the files
+// already committed into scans still importing: migration 0004 moves
+// their rows into observations, where closing merges them. Rows of files
+// not done, and leftovers of closed scans, go with the staging table.
+func TestMigrationKeepsStagedFiles(t *testing.T) {
+	rows := []registry.Observation{
+		obs("192.0.2.2 tcp/23 unknown", "09:00"),
+		obs("192.0.2.1 tcp/80 http", "11:00", "http.server=Acme"),
+		window(obs("192.0.2.2 tcp/22 ssh tls", "09:00", "ssh.banner=x"), "12:00"),
+		obs("192.0.2.1 tcp/80 http", "10:00", "http.server=Acme"),
+	}
+	for _, dialect := range sqlstoretest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			dsn := sqlstoretest.DSN(t, dialect)
+			old, err := sqlstore.OpenMigratedTo(ctx, dsn, "0002_scans.sql")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, state := range [][2]string{{"importing", "done"}, {"importing", "loading"}, {"closed", "done"}} {
+				id, err := sqlstore.Stage0002(ctx, old, state[0], state[1], rows)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+			old.Close()
+
+			s, err := sqlstore.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			closed := closeScan(t, s, ids[0])
+			want := []string{
+				"192.0.2.1 tcp/80 http 10:00-11:00 http.server=Acme",
+				"192.0.2.2 tcp/22 ssh tls 09:00-12:00 ssh.banner=x",
+				"192.0.2.2 tcp/23 unknown 09:00",
+			}
+			if got := lines(observations(t, s, registry.ObservationFilter{ScanID: ids[0]})); !reflect.DeepEqual(got, want) {
+				t.Errorf("observations of the committed file:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if closed.Services != 3 || closed.Hosts != 2 {
+				t.Errorf("%d services, %d hosts; want 3, 2", closed.Services, closed.Hosts)
+			}
+			if dead := closeScan(t, s, ids[1]); dead.Services != 0 || len(dead.Files) != 0 {
+				t.Errorf("the loading file was kept: %d services, files %+v", dead.Services, dead.Files)
+			}
+			for _, id := range ids[1:] {
+				if n, _ := countRows(t, s, id); n != 0 {
+					t.Errorf("scan %d: %d rows, want none", id, n)
+				}
+			}
+		})
+	}
+}
+
+// Closing reads the services to merge a page at a time: every page must
+// be merged, the services on either side of a page's end alike.
+func TestCloseMergesManyServices(t *testing.T) {
+	const n = 2500 // more than two pages of services to merge
+	var first, second []registry.Observation
+	for i := range n {
+		addr := fmt.Sprintf("10.0.%d.%d", i/256, i%256)
+		first = append(first, obs(addr+" tcp/80 http", "10:00", "http.server=Acme"), obs(addr+" tcp/81 http", "10:00"))
+		second = append(second, obs(addr+" tcp/81 unknown", "09:00"), obs(addr+" tcp/80 http", "11:00", "http.server=Acme"))
+	}
+	sqlstoretest.ForEach(t, func(t *testing.T, s *sqlstore.Store) {
+		sc := newScan(t, s, "many")
+		loadFile(t, s, sc.ID, "first.json", "", first)
+		loadFile(t, s, sc.ID, "second.json", "", second)
+		closed := closeScan(t, s, sc.ID)
+		if closed.Services != 2*n || closed.Hosts != n {
+			t.Errorf("%d services, %d hosts; want %d, %d", closed.Services, closed.Hosts, 2*n, n)
+		}
+		got := lines(observations(t, s, registry.ObservationFilter{ScanID: sc.ID}))
+		for i, l := range got {
+			addr := fmt.Sprintf("10.0.%d.%d", i/2/256, i/2%256)
+			want := addr + " tcp/80 http 10:00-11:00 http.server=Acme"
+			if i%2 == 1 {
+				want = addr + " tcp/81 http 10:00"
+			}
+			if l != want {
+				t.Fatalf("row %d: %q, want %q", i, l, want)
+			}
 		}
 	})
 }

@@ -1,0 +1,219 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/certprint/certprint/registry"
+)
+
+// A run is bounded both ways: by rows, so that each is sorted and
+// inserted in reasonable time, and by bytes, for memory (two runs are
+// held at once: one gathered, one inserted). The larger the run, the
+// fewer places of the index each of its transactions writes when a file
+// is not in address order.
+const (
+	runRows  = 64 << 10
+	runBytes = 32 << 20
+)
+
+// run is the records a fileWriter gathers between two flushes
+// (record.go), one after another in buf.
+type run struct {
+	buf  []byte
+	recs []span
+}
+
+// span is one record of a run: buf[start:end].
+type span struct{ start, end int }
+
+func (r *run) reset() { r.buf, r.recs = r.buf[:0], r.recs[:0] }
+
+func (r *run) full() bool { return len(r.recs) >= runRows || len(r.buf) >= runBytes }
+
+// add checks and encodes a batch into the run; if any observation is
+// invalid, none of the batch is added.
+func (r *run) add(enc *recordEncoder, batch []registry.Observation) error {
+	buf, recs := len(r.buf), len(r.recs)
+	for i := range batch {
+		start := len(r.buf)
+		var err error
+		if r.buf, err = enc.append(r.buf, &batch[i]); err != nil {
+			r.buf, r.recs = r.buf[:buf], r.recs[:recs]
+			e := *registry.AsError(err)
+			e.Field = fmt.Sprintf("batch[%d].%s", i, e.Field)
+			return &e
+		}
+		r.recs = append(r.recs, span{start, len(r.buf)})
+	}
+	return nil
+}
+
+// service is the head of a record that names its service.
+func (r *run) service(s span) []byte { return r.buf[s.start : s.start+recServiceLen] }
+
+// sort orders the records as the index of observations: by service (a
+// record's head sorts as the index does), then as they were written.
+// Files in address order are sorted already, and pay for one look.
+func (r *run) sort() {
+	sorted := true
+	for i := 1; i < len(r.recs) && sorted; i++ {
+		sorted = bytes.Compare(r.service(r.recs[i-1]), r.service(r.recs[i])) <= 0
+	}
+	if sorted {
+		return
+	}
+	// Spans start in the order records were added, so comparing them
+	// keeps equal services in that order.
+	slices.SortFunc(r.recs, func(a, b span) int {
+		if c := bytes.Compare(r.service(a), r.service(b)); c != 0 {
+			return c
+		}
+		return a.start - b.start
+	})
+}
+
+// Rows go into observations in transactions of at most rowsPerTransaction
+// rows, so that no loader holds the write lock for long, and in inserts of
+// at most rowsPerStatement rows: ten bound parameters a row stay below
+// SQLite's limit of 32766, and past a thousand rows the per-statement cost
+// is spread thin.
+const (
+	rowsPerTransaction = 4096
+	rowsPerStatement   = 1024
+)
+
+// obsColumns are the columns an insert binds, in the order appendRowArgs
+// appends them; scan_id and file_id are constants of the statement.
+const obsColumns = "ip, ip_sort, transport, port, protocol, tls, digest, observed, observed_last, fields"
+
+// inserter writes the runs of one file. One goroutine at a time uses it.
+type inserter struct {
+	s              *Store
+	db             *sql.DB
+	scanID, fileID int64
+	stmts          map[int]*sql.Stmt // multi-row inserts by number of rows
+	tx             []byte            // the records of one transaction, in order
+	args           []any
+}
+
+// maxCachedStmts bounds the prepared inserts an inserter keeps: full
+// statements use one size, the rest of a run another.
+const maxCachedStmts = 8
+
+// run sorts r and inserts it, returning how many rows went in.
+func (ins *inserter) run(ctx context.Context, r *run) (int64, error) {
+	r.sort()
+	var n int64
+	for off := 0; off < len(r.recs); off += rowsPerTransaction {
+		recs := r.recs[off:min(off+rowsPerTransaction, len(r.recs))]
+		if err := ins.insert(ctx, r, recs); err != nil {
+			return n, err
+		}
+		n += int64(len(recs))
+	}
+	return n, nil
+}
+
+// insert writes records of r in one transaction, after checking that the
+// file is still loading (and telling reapers that its loader is alive).
+func (ins *inserter) insert(ctx context.Context, r *run, recs []span) error {
+	// One string holds the transaction's records, so that the bound
+	// values are slices of it rather than a copy each.
+	ins.tx = ins.tx[:0]
+	for _, s := range recs {
+		ins.tx = append(ins.tx, r.buf[s.start:s.end]...)
+	}
+	all := string(ins.tx)
+	tx, err := ins.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, ins.s.rebind(`UPDATE scan_files SET heartbeat = ? WHERE id = ? AND state = ?`), ins.s.stamp(), ins.fileID, fileLoading)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return registry.Errorf(registry.ECONFLICT, "the file is no longer loading: its rows were removed, as those of a loader presumed dead after %v without a write", staleAfter)
+	}
+	pos := 0
+	for off := 0; off < len(recs); off += rowsPerStatement {
+		n := min(rowsPerStatement, len(recs)-off)
+		ins.args = ins.args[:0]
+		for _, s := range recs[off : off+n] {
+			end := pos + s.end - s.start
+			ins.args = appendRowArgs(ins.args, all[pos:end])
+			pos = end
+		}
+		st, cached, err := ins.stmt(ctx, n)
+		if err != nil {
+			return err
+		}
+		_, err = tx.StmtContext(ctx, st).ExecContext(ctx, ins.args...)
+		if !cached {
+			st.Close()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func (ins *inserter) insertSQL(rows int) string {
+	var b strings.Builder
+	b.Grow(128 + rows*48)
+	b.WriteString("INSERT INTO observations (scan_id, file_id, " + obsColumns + ") VALUES ")
+	prefix := "(" + strconv.FormatInt(ins.scanID, 10) + "," + strconv.FormatInt(ins.fileID, 10)
+	columns := strings.Count(obsColumns, ",") + 1
+	n := 0
+	for r := range rows {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(prefix)
+		for range columns {
+			n++
+			if ins.s.dialect == "postgres" {
+				b.WriteString(",$" + strconv.Itoa(n))
+			} else {
+				b.WriteString(",?")
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// stmt returns the prepared insert of n rows. It is prepared on the pool,
+// not on one connection, so that each transaction reuses it on whichever
+// connection it runs; the caller closes it when cached is false.
+func (ins *inserter) stmt(ctx context.Context, n int) (st *sql.Stmt, cached bool, err error) {
+	if st, ok := ins.stmts[n]; ok {
+		return st, true, nil
+	}
+	st, err = ins.db.PrepareContext(ctx, ins.insertSQL(n))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(ins.stmts) < maxCachedStmts {
+		ins.stmts[n] = st
+		return st, true, nil
+	}
+	return st, false, nil
+}
+
+func (ins *inserter) closeStmts() {
+	for n, st := range ins.stmts {
+		st.Close()
+		delete(ins.stmts, n)
+	}
+}
