@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"testing"
 	"time"
 
 	"github.com/certprint/certprint/registry"
@@ -46,7 +47,9 @@ func Flush(ctx context.Context, w registry.FileWriter) error {
 
 // OpenMigratedTo opens a store whose schema stops at the migration named
 // last, as an older certprint left it.
-func OpenMigratedTo(ctx context.Context, dsn, last string) (*Store, error) { return open(ctx, dsn, last) }
+func OpenMigratedTo(ctx context.Context, dsn, last string) (*Store, error) {
+	return open(ctx, dsn, last)
+}
 
 // Stage0002 writes what certprint's migration 0002 staged for a file: a
 // scan, a file in the given state and the observations as records of
@@ -59,7 +62,7 @@ func Stage0002(ctx context.Context, s *Store, scanState, fileState string, rows 
 		return 0, err
 	}
 	file := scanFileRow{ScanID: scan.ID, Name: "staged.json", State: fileState, Owner: "gone.example:1", Heartbeat: now.Add(-time.Hour), Stored: int64(len(rows))}
-	if err := db.Create(&file).Error; err != nil {
+	if err := db.Omit("Runs").Create(&file).Error; err != nil { // no such column before 0004
 		return 0, err
 	}
 	var enc recordEncoder
@@ -73,4 +76,12 @@ func Stage0002(ctx context.Context, s *Store, scanState, fileState string, rows 
 		}
 	}
 	return scan.ID, nil
+}
+
+// SetRunRows makes runs of n rows for the rest of the test, so that a
+// small file is written as several runs.
+func SetRunRows(tb testing.TB, n int) {
+	old := runRows
+	runRows = n
+	tb.Cleanup(func() { runRows = old })
 }

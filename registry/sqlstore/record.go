@@ -216,6 +216,37 @@ func appendPadded(dst []byte, v uint64, width int) []byte {
 	return append(dst, b[i:]...)
 }
 
+// recordRow is what mergeService needs of a record; n stands in for its
+// row id.
+func recordRow(n int64, rec []byte) dupRow {
+	at := func(pos, n int) string { return string(rec[pos-1 : pos-1+n]) }
+	r := dupRow{
+		id:       n,
+		protocol: strings.TrimRight(at(recProtocol, recProtoLen), " "),
+		digest:   at(recDigest, 32),
+		said:     len(rec) > recHeadLen,
+	}
+	// The record was written by appendRecTime: these parse.
+	r.first, _ = time.Parse(recTimeLayout, at(recObserved, recTimeLen))
+	r.last = r.first
+	if last := at(recLast, recTimeLen); last[0] != ' ' {
+		r.last, _ = time.Parse(recTimeLayout, last)
+	}
+	return r
+}
+
+// setRecTimes rewrites the times of a record in place.
+func setRecTimes(rec []byte, first, last time.Time) {
+	var b [2 * recTimeLen]byte
+	t := appendRecTime(b[:0], first)
+	if last.After(first) {
+		t = appendRecTime(t, last)
+	} else {
+		t = appendSpaces(t, recTimeLen)
+	}
+	copy(rec[recObserved-1:], t)
+}
+
 // recTime is t as observations store it.
 func recTime(t time.Time) string { return string(appendRecTime(nil, t)) }
 

@@ -72,6 +72,7 @@ type scanFileRow struct {
 	Unknowns  int64
 	FirstSeen *time.Time
 	LastSeen  *time.Time
+	Runs      string // the file's keyRanges as JSON; "" before migration 0004
 	State     string
 	Owner     string
 	Heartbeat time.Time
@@ -197,14 +198,20 @@ type fileWriter struct {
 	flushed   time.Time // when a run was last handed on
 	inflight  chan inserted
 	spare     *run  // the run last inserted, gathered into again
-	written   int64 // rows inserted by the runs done
+	written   int64 // records of the runs inserted
 	inserting inserter
+
+	// The ranges of services the runs inserted cover (see keyRange), and
+	// the greatest service of all.
+	ranges     []keyRange
+	maxService string
 }
 
 // inserted is what inserting one run did.
 type inserted struct {
-	rows int64
-	err  error
+	records int64
+	bounds  keyRange
+	err     error
 }
 
 // flushAfter bounds how long gathered rows wait: a slow file (an upload
@@ -270,8 +277,9 @@ func (w *fileWriter) flush(ctx context.Context) error {
 	done := make(chan inserted, 1)
 	w.inflight = done
 	go func() {
-		n, err := w.inserting.run(ctx, r)
-		done <- inserted{n, err}
+		records := int64(len(r.recs))
+		bounds, err := w.inserting.run(ctx, r)
+		done <- inserted{records, bounds, err}
 	}()
 	w.spare = r // not touched again before wait
 	return nil
@@ -284,11 +292,22 @@ func (w *fileWriter) wait() error {
 	}
 	res := <-w.inflight
 	w.inflight = nil
-	w.written += res.rows
-	if res.err != nil && w.failed == nil {
-		w.failed = wrap(fmt.Sprintf("scan %d: write file %d (%s)", w.scanID, w.fileID, w.in.Name), res.err)
+	if res.err != nil {
+		if w.failed == nil {
+			w.failed = wrap(fmt.Sprintf("scan %d: write file %d (%s)", w.scanID, w.fileID, w.in.Name), res.err)
+		}
+		return w.failed
 	}
-	return w.failed
+	w.written += res.records
+	// A run entirely after every run before it extends the last range:
+	// no service of it can be in those.
+	if n := len(w.ranges); n > 0 && res.bounds[0] > w.maxService {
+		w.ranges[n-1][1] = res.bounds[1]
+	} else {
+		w.ranges = append(w.ranges, res.bounds)
+	}
+	w.maxService = max(w.maxService, res.bounds[1])
+	return nil
 }
 
 // Commit implements registry.FileWriter.
@@ -332,7 +351,7 @@ func (w *fileWriter) Commit(ctx context.Context, final registry.ScanInput) (*reg
 		res := tx.Model(&scanFileRow{}).Where("id = ? AND state = ?", w.fileID, fileLoading).Updates(map[string]any{
 			"name": in.Name, "format": in.Format, "sha256": in.SHA256,
 			"read": in.Read, "stored": in.Stored, "rejected": in.Rejected, "reasons": jsonText(in.Reasons),
-			"unknowns": w.unknowns, "first_seen": timeOrNil(w.firstSeen), "last_seen": timeOrNil(w.lastSeen),
+			"unknowns": w.unknowns, "first_seen": timeOrNil(w.firstSeen), "last_seen": timeOrNil(w.lastSeen), "runs": jsonText(w.ranges),
 			"state": fileDone, "heartbeat": in.Imported, "imported": in.Imported,
 		})
 		if res.Error != nil {

@@ -12,13 +12,19 @@ import (
 	"github.com/certprint/certprint/registry"
 )
 
+// keyRange is the first and last service of rows written as runs that
+// leave nothing to merge among themselves (record heads, which sort as
+// services do). Closing compares a scan's ranges to find where rows may
+// still merge.
+type keyRange [2]string
+
 // A run is bounded both ways: by rows, so that each is sorted and
 // inserted in reasonable time, and by bytes, for memory (two runs are
 // held at once: one gathered, one inserted). The larger the run, the
 // fewer places of the index each of its transactions writes when a file
 // is not in address order.
-const (
-	runRows  = 64 << 10
+var (
+	runRows  = 64 << 10 // a variable for tests of several runs
 	runBytes = 32 << 20
 )
 
@@ -27,6 +33,9 @@ const (
 type run struct {
 	buf  []byte
 	recs []span
+
+	rows []dupRow // merge's scratch
+	drop []int64
 }
 
 // span is one record of a run: buf[start:end].
@@ -78,6 +87,53 @@ func (r *run) sort() {
 	})
 }
 
+// merge merges the records of each service that the run, sorted, holds
+// more than once, as closing would (mergeService, record numbers standing
+// in for row ids): a file that repeats a service within a run (masscan
+// writes an open port, then its banners) leaves closing nothing to merge
+// there.
+func (r *run) merge() {
+	out := 0
+	for i := 0; i < len(r.recs); {
+		j := i + 1
+		for j < len(r.recs) && bytes.Equal(r.service(r.recs[i]), r.service(r.recs[j])) {
+			j++
+		}
+		if j == i+1 {
+			r.recs[out], out = r.recs[i], out+1
+			i = j
+			continue
+		}
+		group := r.recs[i:j]
+		rows := r.rows[:0]
+		for k, s := range group {
+			rows = append(rows, recordRow(int64(k), r.buf[s.start:s.end]))
+		}
+		drop := mergeService(rows, r.drop[:0])
+		for _, row := range rows {
+			if row.changed {
+				s := group[row.id]
+				setRecTimes(r.buf[s.start:s.end], row.first, row.last)
+			}
+		}
+		kept := r.recs[out:out]
+		for k, s := range group {
+			if !slices.Contains(drop, int64(k)) {
+				kept = append(kept, s)
+			}
+		}
+		out += len(kept)
+		r.rows, r.drop = rows, drop
+		i = j
+	}
+	r.recs = r.recs[:out]
+}
+
+// bounds are the services of the run's first and last records, sorted.
+func (r *run) bounds() keyRange {
+	return keyRange{string(r.service(r.recs[0])), string(r.service(r.recs[len(r.recs)-1]))}
+}
+
 // Rows go into observations in transactions of at most rowsPerTransaction
 // rows, so that no loader holds the write lock for long, and in inserts of
 // at most rowsPerStatement rows: ten bound parameters a row stay below
@@ -106,18 +162,18 @@ type inserter struct {
 // statements use one size, the rest of a run another.
 const maxCachedStmts = 8
 
-// run sorts r and inserts it, returning how many rows went in.
-func (ins *inserter) run(ctx context.Context, r *run) (int64, error) {
+// run sorts and merges r and inserts it. It returns the run's bounds.
+func (ins *inserter) run(ctx context.Context, r *run) (keyRange, error) {
 	r.sort()
-	var n int64
+	bounds := r.bounds()
+	r.merge()
 	for off := 0; off < len(r.recs); off += rowsPerTransaction {
 		recs := r.recs[off:min(off+rowsPerTransaction, len(r.recs))]
 		if err := ins.insert(ctx, r, recs); err != nil {
-			return n, err
+			return bounds, err
 		}
-		n += int64(len(recs))
 	}
-	return n, nil
+	return bounds, nil
 }
 
 // insert writes records of r in one transaction, after checking that the

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,10 +199,11 @@ func (s *Store) CloseScan(ctx context.Context, id int64) (*registry.Scan, error)
 // out: every row of the scan is a done file's.
 func (s *Store) merge(tx *gorm.DB, id int64) error {
 	var files []scanFileRow
-	if err := tx.Select("first_seen", "last_seen").Where("scan_id = ? AND state = ?", id, fileDone).Find(&files).Error; err != nil {
+	if err := tx.Select("stored", "runs", "first_seen", "last_seen").Where("scan_id = ? AND state = ?", id, fileDone).Find(&files).Error; err != nil {
 		return err
 	}
 	var first, last time.Time
+	var ranges []checkRange
 	for _, f := range files {
 		if f.FirstSeen != nil && (first.IsZero() || f.FirstSeen.Before(first)) {
 			first = *f.FirstSeen
@@ -209,9 +211,22 @@ func (s *Store) merge(tx *gorm.DB, id int64) error {
 		if f.LastSeen != nil && f.LastSeen.After(last) {
 			last = *f.LastSeen
 		}
+		var runs []keyRange
+		if err := fromJSONText(f.Runs, &runs); err != nil {
+			return err
+		}
+		if len(runs) == 0 && f.Stored > 0 {
+			// Written before runs were recorded: anything may merge.
+			ranges = append(ranges, checkRange{keyRange{"", maxKey}, true})
+		}
+		for _, r := range runs {
+			ranges = append(ranges, checkRange{r, false})
+		}
 	}
-	if err := mergeDuplicates(tx, id); err != nil {
-		return err
+	for _, r := range overlaps(ranges) {
+		if err := mergeDuplicates(tx, id, r); err != nil {
+			return err
+		}
 	}
 	var counts struct{ Services, Hosts int64 }
 	if err := tx.Raw(`SELECT COUNT(*) AS services, COUNT(DISTINCT ip_sort) AS hosts FROM observations WHERE scan_id = ?`, id).Scan(&counts).Error; err != nil {
@@ -222,18 +237,51 @@ func (s *Store) merge(tx *gorm.DB, id int64) error {
 		string(registry.ScanClosed), s.stamp(), counts.Hosts, counts.Services, timeOrNil(first), timeOrNil(last), id).Error
 }
 
+// checkRange is a keyRange of a file; unmerged when its rows may merge
+// among themselves.
+type checkRange struct {
+	keyRange
+	unmerged bool
+}
+
+// maxKey sorts after every service (record heads are ASCII below '~').
+const maxKey = "~"
+
+// overlaps returns the ranges of services where rows may still merge:
+// where the ranges of two files, or of two runs of a file out of order,
+// overlap, or any range that is unmerged. A file in address order has
+// one range, so a scan of one such file has nothing to check.
+func overlaps(ranges []checkRange) []keyRange {
+	slices.SortFunc(ranges, func(a, b checkRange) int { return strings.Compare(a.keyRange[0], b.keyRange[0]) })
+	var out []keyRange
+	for i := 0; i < len(ranges); {
+		// The ranges from i to j overlap one after another: one span.
+		span, check := ranges[i].keyRange, ranges[i].unmerged
+		j := i + 1
+		for ; j < len(ranges) && ranges[j].keyRange[0] <= span[1]; j++ {
+			span[1] = max(span[1], ranges[j].keyRange[1])
+			check = true
+		}
+		if check {
+			out = append(out, span)
+		}
+		i = j
+	}
+	return out
+}
+
 // mergePage is how many services of more than one row mergeDuplicates
 // reads at a time: memory stays bounded whatever the duplicates.
 const mergePage = 1000
 
 // duplicatesSQL reads the rows of the next mergePage services, after the
-// one given, that have more than one row. The inner query walks the index
-// and stops after mergePage of them; CROSS JOIN makes SQLite look their
-// rows up from there rather than walk the whole scan's rows, as its
-// planner would.
+// one given and up to the last one given, that have more than one row.
+// The inner query walks the index and stops after mergePage of them;
+// CROSS JOIN makes SQLite look their rows up from there rather than walk
+// the whole scan's rows, as its planner would.
 const duplicatesSQL = `SELECT o.id, o.file_id, o.ip_sort, o.transport, o.port, o.protocol, o.digest, o.fields <> '', o.observed, o.observed_last
 FROM (SELECT ip_sort, transport, port FROM observations
-	WHERE scan_id = ? AND (ip_sort, transport, port) > (?, ?, ?)
+	WHERE scan_id = ? AND (ip_sort, transport, port) > (?, ?, ?) AND (ip_sort, transport, port) <= (?, ?, ?)
 	GROUP BY ip_sort, transport, port HAVING COUNT(*) > 1
 	ORDER BY ip_sort, transport, port LIMIT ?) d
 CROSS JOIN observations o
@@ -251,18 +299,36 @@ type dupRow struct {
 	changed           bool      // first or last changed: write them
 }
 
+// serviceOf reads the service a key (a record head) names; a shorter
+// key, such as maxKey, is an address sort key alone.
+func serviceOf(key string) dupRow {
+	if len(key) < recServiceLen {
+		return dupRow{ipSort: key}
+	}
+	port, _ := strconv.ParseInt(key[recPort-1:recPort-1+5], 10, 64)
+	return dupRow{
+		ipSort:    strings.TrimRight(key[:recIPSortLen], " "),
+		transport: key[recTransport-1 : recTransport-1+3],
+		port:      port,
+	}
+}
+
 func (r *dupRow) sameService(o *dupRow) bool {
 	return r.ipSort == o.ipSort && r.transport == o.transport && r.port == o.port
 }
 
-// mergeDuplicates merges, a page at a time, every service of scan id
-// that more than one row describes.
-func mergeDuplicates(tx *gorm.DB, id int64) error {
-	var after dupRow // the last service merged; the zero value sorts first
+// mergeDuplicates merges, a page at a time, every service of scan id in
+// the range that more than one row describes.
+func mergeDuplicates(tx *gorm.DB, id int64, within keyRange) error {
+	// Services are after "after" and up to "last"; ports start at 1, so
+	// the first port before the range's first service is below it.
+	after, last := serviceOf(within[0]), serviceOf(within[1])
+	after.port--
 	var rows []dupRow
 	for {
 		rows = rows[:0]
-		res, err := tx.Raw(duplicatesSQL, id, after.ipSort, after.transport, after.port, mergePage, id).Rows()
+		res, err := tx.Raw(duplicatesSQL, id, after.ipSort, after.transport, after.port,
+			last.ipSort, last.transport, last.port, mergePage, id).Rows()
 		if err != nil {
 			return err
 		}

@@ -520,6 +520,7 @@ func TestCloseMerges(t *testing.T) {
 				// with the first.
 				other := newScan(t, s, "other")
 				loadFile(t, s, other.ID, "other.json", "", tt.files[0])
+				otherRows, _ := countRows(t, s, other.ID)
 
 				sc := newScan(t, s, "merge")
 				for i, rows := range tt.files {
@@ -541,8 +542,8 @@ func TestCloseMerges(t *testing.T) {
 				if n, _ := countRows(t, s, sc.ID); n != int64(len(tt.want)) {
 					t.Errorf("%d rows left after close, want the %d observations (staged rows deleted)", n, len(tt.want))
 				}
-				if n, _ := countRows(t, s, other.ID); n != int64(len(tt.files[0])) {
-					t.Errorf("closing one scan changed another: %d rows, want %d", n, len(tt.files[0]))
+				if n, _ := countRows(t, s, other.ID); n != otherRows {
+					t.Errorf("closing one scan changed another: %d rows, want %d", n, otherRows)
 				}
 			})
 		})
@@ -1063,4 +1064,61 @@ func TestCloseMergesManyServices(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A file written as several runs is merged within each run as it is
+// written, and at close where its runs overlap: out of address order,
+// or meeting on one service.
+func TestCloseMergesAcrossRuns(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		batches [][]registry.Observation // each a run of its own
+		want    []string
+	}{
+		{
+			name: "in address order",
+			batches: [][]registry.Observation{
+				{obs("192.0.2.2 tcp/80 http", "10:00"), obs("192.0.2.1 tcp/80 http", "10:00")},
+				{obs("192.0.2.3 tcp/80 http", "10:00"), obs("192.0.2.3 tcp/80 http", "11:00")},
+			},
+			want: []string{"192.0.2.1 tcp/80 http 10:00", "192.0.2.2 tcp/80 http 10:00", "192.0.2.3 tcp/80 http 10:00-11:00"},
+		},
+		{
+			name: "a later run goes back",
+			batches: [][]registry.Observation{
+				{obs("192.0.2.2 tcp/80 http", "10:00"), obs("192.0.2.1 tcp/80 http", "10:00")},
+				{obs("192.0.2.3 tcp/80 http", "10:00"), obs("192.0.2.4 tcp/80 http", "10:00")},
+				{obs("192.0.2.1 tcp/80 http", "12:00"), obs("192.0.2.9 tcp/80 http", "10:00")},
+			},
+			want: []string{"192.0.2.1 tcp/80 http 10:00-12:00", "192.0.2.2 tcp/80 http 10:00", "192.0.2.3 tcp/80 http 10:00",
+				"192.0.2.4 tcp/80 http 10:00", "192.0.2.9 tcp/80 http 10:00"},
+		},
+		{
+			name: "runs meet on one service",
+			batches: [][]registry.Observation{
+				{obs("192.0.2.1 tcp/80 http", "10:00"), obs("192.0.2.2 tcp/80 unknown", "10:00")},
+				{obs("192.0.2.2 tcp/80 http", "11:00", "http.server=Acme"), obs("192.0.2.3 tcp/80 http", "10:00")},
+			},
+			want: []string{"192.0.2.1 tcp/80 http 10:00", "192.0.2.2 tcp/80 http 11:00 http.server=Acme", "192.0.2.3 tcp/80 http 10:00"},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sqlstore.SetRunRows(t, 2)
+			sqlstoretest.ForEach(t, func(t *testing.T, s *sqlstore.Store) {
+				sc := newScan(t, s, "runs")
+				var rows []registry.Observation
+				for _, b := range tt.batches {
+					rows = append(rows, b...)
+				}
+				loadFile(t, s, sc.ID, "runs.json", "", rows) // in batches of two
+				closed := closeScan(t, s, sc.ID)
+				if got := lines(observations(t, s, registry.ObservationFilter{ScanID: sc.ID})); !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("after close:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+				}
+				if closed.Services != int64(len(tt.want)) || closed.Files[0].Stored != int64(len(rows)) {
+					t.Errorf("%d services, %d stored; want %d, %d", closed.Services, closed.Files[0].Stored, len(tt.want), len(rows))
+				}
+			})
+		})
+	}
 }

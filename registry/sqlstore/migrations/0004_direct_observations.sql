@@ -4,9 +4,16 @@
 -- closes. They count only once their file is 'done', as before, and no
 -- reader sees them before the scan is closed; aborting or reaping a file
 -- deletes them by file_id, hence the new index (file ids grow, so it is
--- written at its end). Closing merges only the services that more than
--- one row describes (sqlstore's mergeService).
+-- written at its end). A loader merges what it can among the rows of a
+-- run (a batch of the file, sorted) and closing merges only the services
+-- that more than one row still describes (sqlstore's mergeService).
 CREATE INDEX observations_file ON observations (file_id);
+
+-- runs: the ranges of services (as JSON, see keyRange in scanrun.go)
+-- within which a file's rows leave nothing to merge among themselves.
+-- Closing checks only where the ranges of a scan's files overlap, and
+-- the whole of a file with rows but no ranges (written before this).
+ALTER TABLE scan_files ADD COLUMN runs TEXT NOT NULL DEFAULT '';
 
 -- Files already committed into scans still importing keep their rows:
 -- they are unpacked from the 0002 record layout (record.go) into
