@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"encoding/hex"
 	"net/netip"
 	"slices"
@@ -87,7 +88,7 @@ func (e *recordEncoder) append(dst []byte, o *registry.Observation) ([]byte, err
 	}
 	slices.Sort(e.names)
 	// Observation.Digest defines what merges; never a copy of it here.
-	dst = append(dst, o.Digest()...)
+	dst = o.AppendDigest(dst)
 	if o.TLS {
 		dst = append(dst, '1')
 	} else {
@@ -121,28 +122,29 @@ func (e *recordEncoder) append(dst []byte, o *registry.Observation) ([]byte, err
 }
 
 // appendRowArgs appends the column values of a record, in the order of
-// obsColumns. The strings are slices of rec.
-func appendRowArgs(args []any, rec string) []any {
-	at := func(pos, n int) string { return rec[pos-1 : pos-1+n] }
+// obsColumns; text turns the text columns' bytes, slices of rec, into
+// arguments.
+func appendRowArgs(args []any, rec []byte, text func([]byte) any) []any {
+	at := func(pos, n int) []byte { return rec[pos-1 : pos-1+n] }
 	var last any // NULL
 	if t := at(recLast, recTimeLen); t[0] != ' ' {
-		last = t
+		last = text(t)
 	}
-	port := 0
+	var port int64
 	for _, d := range at(recPort, 5) {
-		port = port*10 + int(d-'0')
+		port = port*10 + int64(d-'0')
 	}
 	return append(args,
-		strings.TrimRight(at(recIP, recIPLen), " "),
-		strings.TrimRight(at(recIPSort, recIPSortLen), " "),
-		at(recTransport, 3),
+		text(bytes.TrimRight(at(recIP, recIPLen), " ")),
+		text(bytes.TrimRight(at(recIPSort, recIPSortLen), " ")),
+		text(at(recTransport, 3)),
 		port,
-		strings.TrimRight(at(recProtocol, recProtoLen), " "),
-		at(recTLS, 1) == "1",
-		at(recDigest, 32),
-		at(recObserved, recTimeLen),
+		text(bytes.TrimRight(at(recProtocol, recProtoLen), " ")),
+		rec[recTLS-1] == '1',
+		text(at(recDigest, 32)),
+		text(at(recObserved, recTimeLen)),
 		last,
-		rec[recHeadLen:],
+		text(rec[recHeadLen:]),
 	)
 }
 

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"os"
 	"strconv"
@@ -164,7 +165,7 @@ func (s *Store) BeginFile(ctx context.Context, scanID int64, in registry.ScanInp
 	return &fileWriter{
 		s: s, db: sqlDB, scanID: scanID, fileID: row.ID, in: in, force: force,
 		cur: &run{}, flushed: time.Now(),
-		inserting: inserter{s: s, db: sqlDB, scanID: scanID, fileID: row.ID, stmts: map[int]*sql.Stmt{}},
+		inserting: inserter{s: s, db: sqlDB, scanID: scanID, fileID: row.ID, stmts: map[int]driver.Stmt{}},
 	}, nil
 }
 
@@ -366,7 +367,7 @@ func (w *fileWriter) Commit(ctx context.Context, final registry.ScanInput) (*reg
 		return nil, wrap(fmt.Sprintf("scan %d: commit file %d (%s)", w.scanID, w.fileID, in.Name), err)
 	}
 	w.ended = true
-	w.inserting.closeStmts()
+	w.inserting.close()
 	return &in, nil
 }
 
@@ -379,7 +380,7 @@ func (w *fileWriter) Abort(ctx context.Context) error {
 	}
 	ctx = context.WithoutCancel(ctx)
 	w.wait() // whatever it failed with, the rows go
-	w.inserting.closeStmts()
+	w.inserting.close()
 	err := w.s.db.WithContext(ctx).Model(&scanFileRow{}).Where("id = ? AND state = ?", w.fileID, fileLoading).
 		Updates(map[string]any{"state": fileAborting, "heartbeat": w.s.stamp()}).Error
 	if err != nil {

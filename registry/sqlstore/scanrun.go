@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"slices"
 	"strconv"
@@ -146,16 +147,35 @@ const (
 
 // obsColumns are the columns an insert binds, in the order appendRowArgs
 // appends them; scan_id and file_id are constants of the statement.
+// obsTextColumns says which are text.
 const obsColumns = "ip, ip_sort, transport, port, protocol, tls, digest, observed, observed_last, fields"
 
+var obsTextColumns = [...]bool{true, true, true, false, true, false, true, true, true, true}
+
+// On SQLite the text columns are bound as bytes, slices of the run's
+// records, which the insert casts back to text (a cast that only changes
+// the value's type): mattn/go-sqlite3 binds a []byte as it is, but copies
+// a string into a new []byte first, ten million times a million rows.
+// PostgreSQL would cast bytes to their hex rendering, so it gets strings.
+func sqliteText(b []byte) any   { return b }
+func postgresText(b []byte) any { return string(b) }
+
 // inserter writes the runs of one file. One goroutine at a time uses it.
+//
+// It holds one connection for the file and inserts through the driver's
+// own prepared statements on it, not through database/sql: a statement of
+// a thousand rows binds ten thousand arguments, which database/sql would
+// copy and check one by one for every statement.
 type inserter struct {
 	s              *Store
 	db             *sql.DB
 	scanID, fileID int64
-	stmts          map[int]*sql.Stmt // multi-row inserts by number of rows
-	tx             []byte            // the records of one transaction, in order
-	args           []any
+
+	conn      *sql.Conn           // nil until the first insert
+	stmts     map[int]driver.Stmt // multi-row inserts by number of rows
+	heartbeat driver.Stmt         // refreshes the file's heartbeat
+	args      []any               // one statement's values
+	named     []driver.NamedValue // the same, for the driver
 }
 
 // maxCachedStmts bounds the prepared inserts an inserter keeps: full
@@ -167,31 +187,52 @@ func (ins *inserter) run(ctx context.Context, r *run) (keyRange, error) {
 	r.sort()
 	bounds := r.bounds()
 	r.merge()
+	if ins.conn == nil {
+		conn, err := ins.db.Conn(ctx)
+		if err != nil {
+			return bounds, err
+		}
+		ins.conn = conn
+	}
 	for off := 0; off < len(r.recs); off += rowsPerTransaction {
 		recs := r.recs[off:min(off+rowsPerTransaction, len(r.recs))]
-		if err := ins.insert(ctx, r, recs); err != nil {
+		err := ins.conn.Raw(func(dc any) error { return ins.insert(ctx, dc.(driver.Conn), r, recs) })
+		if err != nil {
 			return bounds, err
 		}
 	}
 	return bounds, nil
 }
 
-// insert writes records of r in one transaction, after checking that the
-// file is still loading (and telling reapers that its loader is alive).
-func (ins *inserter) insert(ctx context.Context, r *run, recs []span) error {
-	// One string holds the transaction's records, so that the bound
-	// values are slices of it rather than a copy each.
-	ins.tx = ins.tx[:0]
-	for _, s := range recs {
-		ins.tx = append(ins.tx, r.buf[s.start:s.end]...)
-	}
-	all := string(ins.tx)
-	tx, err := ins.db.BeginTx(ctx, nil)
+// insert writes records of r in one transaction on c, after checking that
+// the file is still loading (and telling reapers that its loader is
+// alive).
+func (ins *inserter) insert(ctx context.Context, c driver.Conn, r *run, recs []span) error {
+	tx, err := c.(driver.ConnBeginTx).BeginTx(ctx, driver.TxOptions{})
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, ins.s.rebind(`UPDATE scan_files SET heartbeat = ? WHERE id = ? AND state = ?`), ins.s.stamp(), ins.fileID, fileLoading)
+	if err := ins.insertIn(ctx, c, r, recs); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// insertIn is insert within the transaction.
+func (ins *inserter) insertIn(ctx context.Context, c driver.Conn, r *run, recs []span) error {
+	text := sqliteText
+	if ins.s.dialect == "postgres" {
+		text = postgresText
+	}
+	var err error
+	if ins.heartbeat == nil {
+		q := ins.s.rebind(`UPDATE scan_files SET heartbeat = ? WHERE id = ? AND state = ?`)
+		if ins.heartbeat, err = c.(driver.ConnPrepareContext).PrepareContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	res, err := ins.exec(ctx, ins.heartbeat, ins.s.stamp(), ins.fileID, fileLoading)
 	if err != nil {
 		return err
 	}
@@ -200,20 +241,17 @@ func (ins *inserter) insert(ctx context.Context, r *run, recs []span) error {
 	} else if n == 0 {
 		return registry.Errorf(registry.ECONFLICT, "the file is no longer loading: its rows were removed, as those of a loader presumed dead after %v without a write", staleAfter)
 	}
-	pos := 0
 	for off := 0; off < len(recs); off += rowsPerStatement {
 		n := min(rowsPerStatement, len(recs)-off)
 		ins.args = ins.args[:0]
 		for _, s := range recs[off : off+n] {
-			end := pos + s.end - s.start
-			ins.args = appendRowArgs(ins.args, all[pos:end])
-			pos = end
+			ins.args = appendRowArgs(ins.args, r.buf[s.start:s.end], text)
 		}
-		st, cached, err := ins.stmt(ctx, n)
+		st, cached, err := ins.stmt(ctx, c, n)
 		if err != nil {
 			return err
 		}
-		_, err = tx.StmtContext(ctx, st).ExecContext(ctx, ins.args...)
+		_, err = ins.exec(ctx, st, ins.args...)
 		if !cached {
 			st.Close()
 		}
@@ -221,7 +259,19 @@ func (ins *inserter) insert(ctx context.Context, r *run, recs []span) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
+}
+
+// exec runs a prepared statement of the driver with args, which must be
+// values the driver takes as they are (driver.Value).
+func (ins *inserter) exec(ctx context.Context, st driver.Stmt, args ...any) (driver.Result, error) {
+	ins.named = ins.named[:0]
+	for i, a := range args {
+		ins.named = append(ins.named, driver.NamedValue{Ordinal: i + 1, Value: a})
+	}
+	res, err := st.(driver.StmtExecContext).ExecContext(ctx, ins.named)
+	clear(ins.named) // the values are the run's, about to be reused
+	return res, err
 }
 
 func (ins *inserter) insertSQL(rows int) string {
@@ -229,18 +279,20 @@ func (ins *inserter) insertSQL(rows int) string {
 	b.Grow(128 + rows*48)
 	b.WriteString("INSERT INTO observations (scan_id, file_id, " + obsColumns + ") VALUES ")
 	prefix := "(" + strconv.FormatInt(ins.scanID, 10) + "," + strconv.FormatInt(ins.fileID, 10)
-	columns := strings.Count(obsColumns, ",") + 1
 	n := 0
 	for r := range rows {
 		if r > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString(prefix)
-		for range columns {
+		for _, isText := range obsTextColumns {
 			n++
-			if ins.s.dialect == "postgres" {
+			switch {
+			case ins.s.dialect == "postgres":
 				b.WriteString(",$" + strconv.Itoa(n))
-			} else {
+			case isText:
+				b.WriteString(",CAST(? AS TEXT)")
+			default:
 				b.WriteString(",?")
 			}
 		}
@@ -249,14 +301,13 @@ func (ins *inserter) insertSQL(rows int) string {
 	return b.String()
 }
 
-// stmt returns the prepared insert of n rows. It is prepared on the pool,
-// not on one connection, so that each transaction reuses it on whichever
-// connection it runs; the caller closes it when cached is false.
-func (ins *inserter) stmt(ctx context.Context, n int) (st *sql.Stmt, cached bool, err error) {
+// stmt returns the prepared insert of n rows on c; the caller closes it
+// when cached is false.
+func (ins *inserter) stmt(ctx context.Context, c driver.Conn, n int) (st driver.Stmt, cached bool, err error) {
 	if st, ok := ins.stmts[n]; ok {
 		return st, true, nil
 	}
-	st, err = ins.db.PrepareContext(ctx, ins.insertSQL(n))
+	st, err = c.(driver.ConnPrepareContext).PrepareContext(ctx, ins.insertSQL(n))
 	if err != nil {
 		return nil, false, err
 	}
@@ -267,9 +318,22 @@ func (ins *inserter) stmt(ctx context.Context, n int) (st *sql.Stmt, cached bool
 	return st, false, nil
 }
 
-func (ins *inserter) closeStmts() {
-	for n, st := range ins.stmts {
-		st.Close()
-		delete(ins.stmts, n)
+// close releases the statements and the connection.
+func (ins *inserter) close() {
+	if ins.conn == nil {
+		return
 	}
+	ins.conn.Raw(func(any) error {
+		for n, st := range ins.stmts {
+			st.Close()
+			delete(ins.stmts, n)
+		}
+		if ins.heartbeat != nil {
+			ins.heartbeat.Close()
+			ins.heartbeat = nil
+		}
+		return nil
+	})
+	ins.conn.Close()
+	ins.conn = nil
 }
