@@ -70,13 +70,16 @@ func Load(ctx context.Context, scans registry.ScanService, scanID int64, r io.Re
 func load(ctx context.Context, w registry.FileWriter, r io.Reader, lo LoadOptions) (LoadResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Batches go to the writer and come back to be filled again: Write
+	// keeps nothing of them.
 	batches := make(chan []registry.Observation, 2)
+	free := make(chan []registry.Observation, 3)
 	var res LoadResult
 	var decoded Decoded
 	decodeErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		h, flush := lo.handler(&res, batches)
+		h, flush := lo.handler(&res, batches, free)
 		var err error
 		decoded, err = Decode(ctx, r, lo.Format, lo.Options, h)
 		if err == nil {
@@ -90,6 +93,10 @@ func load(ctx context.Context, w registry.FileWriter, r io.Reader, lo LoadOption
 			if writeErr = w.Write(ctx, batch); writeErr != nil {
 				cancel() // stop decoding; drain the channel
 			}
+		}
+		select {
+		case free <- batch[:0]:
+		default:
 		}
 	}
 	if err := <-decodeErr; writeErr == nil && err != nil {
@@ -110,9 +117,10 @@ func load(ctx context.Context, w registry.FileWriter, r io.Reader, lo LoadOption
 	return res, nil
 }
 
-// handler batches observations onto the channel and keeps the first
-// rejections; flush sends the last, partial batch.
-func (lo LoadOptions) handler(res *LoadResult, batches chan<- []registry.Observation) (Handler, func()) {
+// handler batches observations onto the channel, taking batches to fill
+// from free when there are, and keeps the first rejections; flush sends
+// the last, partial batch.
+func (lo LoadOptions) handler(res *LoadResult, batches chan<- []registry.Observation, free <-chan []registry.Observation) (Handler, func()) {
 	batch := make([]registry.Observation, 0, batchSize)
 	size := 0
 	h := Handler{
@@ -121,7 +129,12 @@ func (lo LoadOptions) handler(res *LoadResult, batches chan<- []registry.Observa
 			size += textSize(o)
 			if len(batch) == batchSize || size >= batchBytes {
 				batches <- batch
-				batch, size = make([]registry.Observation, 0, batchSize), 0
+				select {
+				case batch = <-free:
+				default:
+					batch = make([]registry.Observation, 0, batchSize)
+				}
+				size = 0
 			}
 			return nil
 		},
