@@ -85,3 +85,9 @@ func SetRunRows(tb testing.TB, n int) {
 	runRows = n
 	tb.Cleanup(func() { runRows = old })
 }
+
+// InterruptClose leaves a scan as a close that died after refusing new
+// files and before merging: closing, its rows as the loaders left them.
+func InterruptClose(ctx context.Context, s *Store, scanID int64) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE scans SET state = ? WHERE id = ?`, scanClosing, scanID).Error
+}

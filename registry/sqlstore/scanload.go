@@ -15,10 +15,29 @@ import (
 	"github.com/certprint/certprint/registry"
 )
 
-// The states of a row of scan_files. A file is "loading" while its
-// FileWriter stores batches, "done" once committed, and "aborting" while
-// its rows are deleted in chunks, by Abort or by whoever reaps it after
-// its loader died. Only done files count.
+// How a file gets into a scan, whole or not at all:
+//
+//   - BeginFile records the file as loading, with its loader (host:pid)
+//     and a heartbeat.
+//   - Write gathers observations into runs (scanrun.go). Each run is
+//     sorted by service, merged within itself, and inserted straight into
+//     observations in short transactions, each of which first checks that
+//     the file is still loading and refreshes its heartbeat. These rows
+//     count for nothing yet: readers see closed scans only, and a scan
+//     cannot close while one of its files is loading.
+//   - Commit marks the file done, with its counts and the ranges of
+//     services its runs covered; from then on its rows are the scan's.
+//   - Abort, or whoever reaps a loader that died (its process is gone, or
+//     its heartbeat is staleAfter old), marks the file aborting and
+//     deletes its rows by file_id, a chunk at a time. A kill -9 midway
+//     leaves a loading file that the next BeginFile or CloseScan reaps.
+//   - CloseScan merges what the loaders could not (where the ranges of
+//     services of the scan's files overlap, see scans.go) and makes the
+//     scan visible.
+//
+// The states of a row of scan_files follow: "loading" while its
+// FileWriter writes, "done" once committed, and "aborting" while its rows
+// are deleted in chunks, by Abort or by a reaper. Only done files count.
 const (
 	fileLoading  = "loading"
 	fileDone     = "done"
@@ -26,8 +45,10 @@ const (
 )
 
 // staleAfter is how long a loading file may go without a heartbeat before
-// anyone may presume its loader dead: each Write refreshes it, and a
-// loader on another host cannot be asked whether it is alive.
+// anyone may presume its loader dead: each transaction of a loader
+// refreshes it (flushAfter bounds how long a loader gathers rows without
+// one), and a loader on another host cannot be asked whether it is
+// alive.
 const staleAfter = 10 * time.Minute
 
 // deleteChunk bounds the rows one statement deletes, so that removing a

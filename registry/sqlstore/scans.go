@@ -23,6 +23,11 @@ var _ registry.ScanService = (*Store)(nil)
 // chunks; no reader ever sees it, and DropScan on it finishes the job.
 const scanDropping = "dropping"
 
+// scanClosing is the state of a scan that CloseScan is merging, a page
+// of services per transaction: it takes no more files, and readers see
+// it as importing. CloseScan on it finishes the job.
+const scanClosing = "closing"
+
 type scanRow struct {
 	ID        int64
 	Name      string
@@ -46,6 +51,9 @@ func (r *scanRow) scan() (registry.Scan, error) {
 		ID: r.ID, Name: r.Name, Source: r.Source, TLP: r.TLP,
 		State: registry.ScanState(r.State), Hosts: r.Hosts, Services: r.Services,
 		Registered: r.CreatedAt.UTC(),
+	}
+	if r.State == scanClosing {
+		s.State = registry.ScanImporting // not closed until the merge is over
 	}
 	if r.Started != nil {
 		s.Started = r.Started.UTC()
@@ -119,7 +127,11 @@ func (s *Store) GetScan(ctx context.Context, id int64) (*registry.Scan, error) {
 // ListScans implements registry.ScanService.
 func (s *Store) ListScans(ctx context.Context, f registry.ScanFilter) ([]registry.Scan, error) {
 	q := s.db.WithContext(ctx).Where("state <> ?", scanDropping)
-	if f.State != "" {
+	switch f.State {
+	case "":
+	case registry.ScanImporting:
+		q = q.Where("state IN ?", []string{string(registry.ScanImporting), scanClosing})
+	default:
 		q = q.Where("state = ?", string(f.State))
 	}
 	if f.Name != "" {
@@ -160,11 +172,18 @@ func busyError(scanID int64, f *scanFileRow) error {
 }
 
 // CloseScan implements registry.ScanService. Each file's rows went into
-// observations as it was written, so closing is a pass over the scan's
-// part of the index: the few services that more than one row describes
-// are merged (see mergeService), and hosts and services are counted. It
-// runs in one transaction, whose length grows with the scan's duplicates,
-// not with the scan.
+// observations as it was written, merged within each run, so closing
+// merges only across runs: it walks the index of observations where the
+// ranges of services of the scan's files overlap (see overlaps), merges
+// the services that more than one row describes there (mergeService),
+// and counts hosts and services. A scan of one file in address order has
+// no overlap.
+//
+// No transaction lasts for the whole close. The first marks the scan
+// closing, which refuses new files, so that what follows sees only done
+// files; each page of services is merged in a transaction of its own;
+// the last records the counts and closes the scan. Merging is
+// idempotent, so a close that dies midway is finished by the next.
 func (s *Store) CloseScan(ctx context.Context, id int64) (*registry.Scan, error) {
 	op := fmt.Sprintf("close scan %d", id)
 	sc, err := s.GetScan(ctx, id)
@@ -177,29 +196,39 @@ func (s *Store) CloseScan(ctx context.Context, id int64) (*registry.Scan, error)
 	if err := s.reap(ctx, id); err != nil {
 		return nil, wrap(op, err)
 	}
+	closed := false
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		state, err := lockScan(tx, s.dialect, id, true)
-		if err != nil || state == registry.ScanClosed {
+		switch {
+		case err != nil:
 			return err
+		case state == registry.ScanClosed:
+			closed = true
+			return nil
+		case state == scanClosing:
+			return nil // a close that died midway: finish it
 		}
 		if f, err := loadingFile(tx, id); err != nil {
 			return err
 		} else if f != nil {
 			return busyError(id, f)
 		}
-		return s.merge(tx, id)
+		return tx.Exec(`UPDATE scans SET state = ? WHERE id = ?`, scanClosing, id).Error
 	})
+	if err == nil && !closed {
+		err = s.finishClose(ctx, id)
+	}
 	if err != nil {
 		return nil, wrap(op, err)
 	}
 	return s.GetScan(ctx, id)
 }
 
-// merge closes scan id inside tx, whose lock on the scan keeps loaders
-// out: every row of the scan is a done file's.
-func (s *Store) merge(tx *gorm.DB, id int64) error {
+// finishClose merges and counts a closing scan and closes it.
+func (s *Store) finishClose(ctx context.Context, id int64) error {
+	db := s.db.WithContext(ctx)
 	var files []scanFileRow
-	if err := tx.Select("stored", "runs", "first_seen", "last_seen").Where("scan_id = ? AND state = ?", id, fileDone).Find(&files).Error; err != nil {
+	if err := db.Select("stored", "runs", "first_seen", "last_seen").Where("scan_id = ? AND state = ?", id, fileDone).Find(&files).Error; err != nil {
 		return err
 	}
 	var first, last time.Time
@@ -224,17 +253,28 @@ func (s *Store) merge(tx *gorm.DB, id int64) error {
 		}
 	}
 	for _, r := range overlaps(ranges) {
-		if err := mergeDuplicates(tx, id, r); err != nil {
+		if err := s.mergeDuplicates(ctx, id, r); err != nil {
 			return err
 		}
 	}
+	// The rows of a closing scan no longer change: counting them needs no
+	// write lock.
 	var counts struct{ Services, Hosts int64 }
-	if err := tx.Raw(`SELECT COUNT(*) AS services, COUNT(DISTINCT ip_sort) AS hosts FROM observations WHERE scan_id = ?`, id).Scan(&counts).Error; err != nil {
+	if err := db.Raw(`SELECT COUNT(*) AS services, COUNT(DISTINCT ip_sort) AS hosts FROM observations WHERE scan_id = ?`, id).Scan(&counts).Error; err != nil {
 		return err
 	}
-	return tx.Exec(`UPDATE scans SET state = ?, closed_at = ?, hosts = ?, services = ?,
-		started = COALESCE(started, ?), finished = COALESCE(finished, ?) WHERE id = ?`,
-		string(registry.ScanClosed), s.stamp(), counts.Hosts, counts.Services, timeOrNil(first), timeOrNil(last), id).Error
+	res := db.Exec(`UPDATE scans SET state = ?, closed_at = ?, hosts = ?, services = ?,
+		started = COALESCE(started, ?), finished = COALESCE(finished, ?) WHERE id = ? AND state = ?`,
+		string(registry.ScanClosed), s.stamp(), counts.Hosts, counts.Services, timeOrNil(first), timeOrNil(last), id, scanClosing)
+	if res.Error != nil || res.RowsAffected > 0 {
+		return res.Error
+	}
+	// Another close got there first, or a drop took the scan.
+	state, err := lockScan(db, s.dialect, id, false)
+	if err == nil && state != registry.ScanClosed {
+		err = registry.Errorf(registry.ECONFLICT, "scan %d is %s", id, state)
+	}
+	return err
 }
 
 // checkRange is a keyRange of a file; unmerged when its rows may merge
@@ -317,20 +357,42 @@ func (r *dupRow) sameService(o *dupRow) bool {
 	return r.ipSort == o.ipSort && r.transport == o.transport && r.port == o.port
 }
 
-// mergeDuplicates merges, a page at a time, every service of scan id in
-// the range that more than one row describes.
-func mergeDuplicates(tx *gorm.DB, id int64, within keyRange) error {
+// mergeDuplicates merges every service of closing scan id in the range
+// that more than one row describes, a page of services per transaction.
+func (s *Store) mergeDuplicates(ctx context.Context, id int64, within keyRange) error {
 	// Services are after "after" and up to "last"; ports start at 1, so
 	// the first port before the range's first service is below it.
 	after, last := serviceOf(within[0]), serviceOf(within[1])
 	after.port--
 	var rows []dupRow
-	for {
-		rows = rows[:0]
+	for more := true; more; {
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			state, err := lockScan(tx, s.dialect, id, true)
+			if err != nil {
+				return err
+			}
+			if state != scanClosing {
+				return registry.Errorf(registry.ECONFLICT, "scan %d is no longer closing (%s)", id, state)
+			}
+			rows, more, err = mergePageOf(tx, id, &after, last, rows[:0])
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergePageOf merges the next page of services after *after, up to last,
+// within tx, and moves *after past them; more is false after the last
+// page. rows is scratch space, returned for the next page.
+func mergePageOf(tx *gorm.DB, id int64, after *dupRow, last dupRow, rows []dupRow) (_ []dupRow, more bool, _ error) {
+	{
 		res, err := tx.Raw(duplicatesSQL, id, after.ipSort, after.transport, after.port,
 			last.ipSort, last.transport, last.port, mergePage, id).Rows()
 		if err != nil {
-			return err
+			return rows, false, err
 		}
 		services := 0
 		for res.Next() {
@@ -338,7 +400,7 @@ func mergeDuplicates(tx *gorm.DB, id int64, within keyRange) error {
 			var last sql.NullTime
 			if err := res.Scan(&r.id, &r.file, &r.ipSort, &r.transport, &r.port, &r.protocol, &r.digest, &r.said, &r.first, &last); err != nil {
 				res.Close()
-				return err
+				return rows, false, err
 			}
 			r.last = r.first
 			if last.Valid && last.Time.After(r.first) {
@@ -351,10 +413,10 @@ func mergeDuplicates(tx *gorm.DB, id int64, within keyRange) error {
 		}
 		res.Close()
 		if err := res.Err(); err != nil {
-			return err
+			return rows, false, err
 		}
 		if len(rows) == 0 {
-			return nil
+			return rows, false, nil
 		}
 		var drop []int64
 		var changed []*dupRow
@@ -372,12 +434,10 @@ func mergeDuplicates(tx *gorm.DB, id int64, within keyRange) error {
 			}
 		}
 		if err := applyMerge(tx, drop, changed); err != nil {
-			return err
+			return rows, false, err
 		}
-		if services < mergePage {
-			return nil
-		}
-		after = rows[len(rows)-1]
+		*after = rows[len(rows)-1]
+		return rows, services == mergePage, nil
 	}
 }
 

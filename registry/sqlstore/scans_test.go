@@ -1122,3 +1122,40 @@ func TestCloseMergesAcrossRuns(t *testing.T) {
 		})
 	}
 }
+
+// A close that died midway leaves the scan closing: it looks importing
+// to readers, takes no more files, and the next CloseScan finishes it.
+func TestInterruptedClose(t *testing.T) {
+	sqlstoretest.ForEach(t, func(t *testing.T, s *sqlstore.Store) {
+		sc := newScan(t, s, "interrupted")
+		loadFile(t, s, sc.ID, "a.json", "", []registry.Observation{obs("192.0.2.1 tcp/80 http", "10:00")})
+		loadFile(t, s, sc.ID, "b.json", "", []registry.Observation{obs("192.0.2.1 tcp/80 http", "11:00")})
+		if err := sqlstore.InterruptClose(ctx, s, sc.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetScan(ctx, sc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != registry.ScanImporting {
+			t.Errorf("state %s, want %s", got.State, registry.ScanImporting)
+		}
+		if open, err := s.ListScans(ctx, registry.ScanFilter{State: registry.ScanImporting}); err != nil || len(open) != 1 {
+			t.Errorf("importing scans: %v, %v; want the closing one", open, err)
+		}
+		if _, err := s.BeginFile(ctx, sc.ID, registry.ScanInput{Name: "late.json"}, false); code(err) != registry.ECONFLICT {
+			t.Errorf("file into a closing scan: %v, want %s", err, registry.ECONFLICT)
+		}
+		if err := s.Observations(ctx, registry.ObservationFilter{ScanID: sc.ID}, nil); code(err) != registry.ECONFLICT {
+			t.Errorf("observations of a closing scan: %v, want %s", err, registry.ECONFLICT)
+		}
+		closed := closeScan(t, s, sc.ID)
+		if closed.State != registry.ScanClosed || closed.Services != 1 {
+			t.Errorf("state %s, %d services; want closed, 1", closed.State, closed.Services)
+		}
+		want := []string{"192.0.2.1 tcp/80 http 10:00-11:00"}
+		if got := lines(observations(t, s, registry.ObservationFilter{ScanID: sc.ID})); !reflect.DeepEqual(got, want) {
+			t.Errorf("observations %v, want %v", got, want)
+		}
+	})
+}

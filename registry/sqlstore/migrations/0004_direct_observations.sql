@@ -6,7 +6,10 @@
 -- deletes them by file_id, hence the new index (file ids grow, so it is
 -- written at its end). A loader merges what it can among the rows of a
 -- run (a batch of the file, sorted) and closing merges only the services
--- that more than one row still describes (sqlstore's mergeService).
+-- that more than one row still describes (sqlstore's mergeService), a
+-- page at a time: while it does, the scan is 'closing' (it takes no more
+-- files, readers see it as importing), and a close that dies midway is
+-- finished by the next.
 CREATE INDEX observations_file ON observations (file_id);
 
 -- runs: the ranges of services (as JSON, see keyRange in scanrun.go)
