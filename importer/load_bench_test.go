@@ -36,6 +36,14 @@ func BenchmarkLoadFingerprintx(b *testing.B) {
 	benchLoad(b, path, importer.Fingerprintx, n)
 }
 
+// BenchmarkLoadShuffledFingerprintx is BenchmarkLoadFingerprintx with
+// the addresses in random order, as zmap or masscan find them.
+func BenchmarkLoadShuffledFingerprintx(b *testing.B) {
+	n := benchSize("CERTPRINT_BENCH_RECORDS", 1_000_000)
+	path := generate(b, "scan.jsonl", func(w io.Writer) error { return importertest.FingerprintxShuffled(w, n, 1) })
+	benchLoad(b, path, importer.Fingerprintx, n)
+}
+
 // BenchmarkLoadNmap imports an nmap XML file of CERTPRINT_BENCH_HOSTS
 // (default 100,000) hosts with three open ports each.
 func BenchmarkLoadNmap(b *testing.B) {
