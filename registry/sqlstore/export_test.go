@@ -62,7 +62,7 @@ func Stage0002(ctx context.Context, s *Store, scanState, fileState string, rows 
 		return 0, err
 	}
 	file := scanFileRow{ScanID: scan.ID, Name: "staged.json", State: fileState, Owner: "gone.example:1", Heartbeat: now.Add(-time.Hour), Stored: int64(len(rows))}
-	if err := db.Omit("Runs").Create(&file).Error; err != nil { // no such column before 0004
+	if err := db.Omit("Runs", "FirstRow").Create(&file).Error; err != nil { // no such column before 0004
 		return 0, err
 	}
 	var enc recordEncoder

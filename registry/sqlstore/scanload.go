@@ -95,6 +95,7 @@ type scanFileRow struct {
 	FirstSeen *time.Time
 	LastSeen  *time.Time
 	Runs      string // the file's keyRanges as JSON; "" before migration 0004
+	FirstRow  *int64 // no row of the file has a smaller id; nil until it wrote one
 	State     string
 	Owner     string
 	Heartbeat time.Time
@@ -411,11 +412,26 @@ func (w *fileWriter) Abort(ctx context.Context) error {
 	return wrap(fmt.Sprintf("scan %d: abort file %d", w.scanID, w.fileID), w.s.deleteFile(ctx, w.fileID))
 }
 
-// deleteFile removes an aborting file and its rows.
+// deleteFile removes an aborting file and its rows. Its rows all have ids
+// from its first_row on (see inserter.insert), so they are found by
+// walking the ids from there, a chunk at a time, rather than through an
+// index on file_id that every insert would have to write.
 func (s *Store) deleteFile(ctx context.Context, fileID int64) error {
 	db := s.db.WithContext(ctx)
-	if err := deleteChunks(db, `observations WHERE file_id = ?`, fileID); err != nil {
+	var bounds struct{ First, Last *int64 }
+	err := db.Raw(`SELECT (SELECT first_row FROM scan_files WHERE id = ?) AS first, (SELECT MAX(id) FROM observations) AS last`, fileID).
+		Scan(&bounds).Error
+	if err != nil {
 		return err
+	}
+	// The file is aborting, so no row of it comes after last.
+	if bounds.First != nil && bounds.Last != nil {
+		for lo := *bounds.First; lo <= *bounds.Last; lo += deleteChunk {
+			err := db.Exec(`DELETE FROM observations WHERE id >= ? AND id < ? AND file_id = ?`, lo, lo+deleteChunk, fileID).Error
+			if err != nil {
+				return err
+			}
+		}
 	}
 	return db.Exec(`DELETE FROM scan_files WHERE id = ? AND state = ?`, fileID, fileAborting).Error
 }

@@ -227,7 +227,12 @@ func (ins *inserter) insertIn(ctx context.Context, c driver.Conn, r *run, recs [
 	}
 	var err error
 	if ins.heartbeat == nil {
-		q := ins.s.rebind(`UPDATE scan_files SET heartbeat = ? WHERE id = ? AND state = ?`)
+		// The file's first transaction also records a bound below the
+		// ids of all its rows, for deleteFile: ids only grow, and none is
+		// handed out between this statement and the inserts after it
+		// that is smaller than what is there now.
+		q := ins.s.rebind(`UPDATE scan_files SET heartbeat = ?,
+			first_row = COALESCE(first_row, (SELECT COALESCE(MAX(id), 0) + 1 FROM observations)) WHERE id = ? AND state = ?`)
 		if ins.heartbeat, err = c.(driver.ConnPrepareContext).PrepareContext(ctx, q); err != nil {
 			return err
 		}

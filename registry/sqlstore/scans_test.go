@@ -330,6 +330,41 @@ func TestAbortLeavesNothing(t *testing.T) {
 	})
 }
 
+// Aborting a file removes its rows however they were interleaved with
+// those of another file loading at the same time.
+func TestAbortAmongOtherLoaders(t *testing.T) {
+	sqlstoretest.ForEach(t, func(t *testing.T, s *sqlstore.Store) {
+		sc := newScan(t, s, "interleaved")
+		aborted, err := s.BeginFile(ctx, sc.ID, registry.ScanInput{Name: "aborted.json"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, err := s.BeginFile(ctx, sc.ID, registry.ScanInput{Name: "kept.json"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			for _, w := range []registry.FileWriter{aborted, kept, aborted} {
+				if err := w.Write(ctx, []registry.Observation{obs(fmt.Sprintf("192.0.2.%d tcp/80 http", i), "10:00")}); err != nil {
+					t.Fatal(err)
+				}
+				if err := sqlstore.Flush(ctx, w); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := aborted.Abort(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := kept.Commit(ctx, registry.ScanInput{}); err != nil {
+			t.Fatal(err)
+		}
+		if n, files := countRows(t, s, sc.ID); n != 3 || files != 1 {
+			t.Errorf("%d rows, %d files; want the 3 rows of the kept file", n, files)
+		}
+	})
+}
+
 func TestWriteRefusesInvalidObservations(t *testing.T) {
 	sqlstoretest.ForEach(t, func(t *testing.T, s *sqlstore.Store) {
 		sc := newScan(t, s, "invalid")

@@ -1,16 +1,17 @@
 -- A file's rows now go straight into observations while the file is
--- loading, sorted by service a batch at a time, instead of being staged
--- in observation_loads and sorted into observations when the scan
--- closes. They count only once their file is 'done', as before, and no
--- reader sees them before the scan is closed; aborting or reaping a file
--- deletes them by file_id, hence the new index (file ids grow, so it is
--- written at its end). A loader merges what it can among the rows of a
--- run (a batch of the file, sorted) and closing merges only the services
--- that more than one row still describes (sqlstore's mergeService), a
--- page at a time: while it does, the scan is 'closing' (it takes no more
--- files, readers see it as importing), and a close that dies midway is
--- finished by the next.
-CREATE INDEX observations_file ON observations (file_id);
+-- loading, sorted by service a run at a time, instead of being staged in
+-- observation_loads and sorted into observations when the scan closes.
+-- They count only once their file is 'done', as before, and no reader
+-- sees them before the scan is closed. Aborting or reaping a file
+-- deletes them by walking observations from the file's first_row, a
+-- bound below the ids of all its rows that its first transaction
+-- records (ids only grow; an index on file_id would cost every insert).
+-- A loader merges what it can among the rows of a run, and closing
+-- merges only the services that more than one row still describes
+-- (sqlstore's mergeService), a page at a time: meanwhile the scan is
+-- 'closing' (it takes no more files, readers see it as importing), and
+-- a close that dies midway is finished by the next.
+ALTER TABLE scan_files ADD COLUMN first_row BIGINT;
 
 -- runs: the ranges of services (as JSON, see keyRange in scanrun.go)
 -- within which a file's rows leave nothing to merge among themselves.
