@@ -374,7 +374,7 @@ func (s *Store) mergeDuplicates(ctx context.Context, id int64, within keyRange) 
 			if state != scanClosing {
 				return registry.Errorf(registry.ECONFLICT, "scan %d is no longer closing (%s)", id, state)
 			}
-			rows, more, err = mergePageOf(tx, id, &after, last, rows[:0])
+			rows, more, err = s.mergePageOf(tx, id, &after, last, rows[:0])
 			return err
 		})
 		if err != nil {
@@ -387,7 +387,7 @@ func (s *Store) mergeDuplicates(ctx context.Context, id int64, within keyRange) 
 // mergePageOf merges the next page of services after *after, up to last,
 // within tx, and moves *after past them; more is false after the last
 // page. rows is scratch space, returned for the next page.
-func mergePageOf(tx *gorm.DB, id int64, after *dupRow, last dupRow, rows []dupRow) (_ []dupRow, more bool, _ error) {
+func (s *Store) mergePageOf(tx *gorm.DB, id int64, after *dupRow, last dupRow, rows []dupRow) (_ []dupRow, more bool, _ error) {
 	{
 		res, err := tx.Raw(duplicatesSQL, id, after.ipSort, after.transport, after.port,
 			last.ipSort, last.transport, last.port, mergePage, id).Rows()
@@ -433,7 +433,7 @@ func mergePageOf(tx *gorm.DB, id int64, after *dupRow, last dupRow, rows []dupRo
 				changed = append(changed, &rows[i])
 			}
 		}
-		if err := applyMerge(tx, drop, changed); err != nil {
+		if err := s.applyMerge(tx, drop, changed); err != nil {
 			return rows, false, err
 		}
 		*after = rows[len(rows)-1]
@@ -491,8 +491,9 @@ func mergeService(rows []dupRow, drop []int64) []int64 {
 }
 
 // applyMerge deletes the rows that merged into others and writes the new
-// times of those that stay.
-func applyMerge(tx *gorm.DB, drop []int64, changed []*dupRow) error {
+// times of those that stay, a few hundred rows per statement: on
+// PostgreSQL a statement per row would be a round trip per row.
+func (s *Store) applyMerge(tx *gorm.DB, drop []int64, changed []*dupRow) error {
 	for len(drop) > 0 {
 		n := min(len(drop), chunk)
 		if err := tx.Exec(`DELETE FROM observations WHERE id IN ?`, drop[:n]).Error; err != nil {
@@ -500,14 +501,31 @@ func applyMerge(tx *gorm.DB, drop []int64, changed []*dupRow) error {
 		}
 		drop = drop[n:]
 	}
-	for _, r := range changed {
-		var last any // NULL: seen at one time
-		if r.last.After(r.first) {
-			last = recTime(r.last)
+	asTime := dialectTypes[s.dialect].TextAsTime
+	for len(changed) > 0 {
+		n := min(len(changed), chunk)
+		var q strings.Builder
+		q.WriteString(`UPDATE observations SET observed = ` + asTime("v.column2") + `, observed_last = ` + asTime("v.column3") +
+			` FROM (VALUES `)
+		args := make([]any, 0, 3*n)
+		for i, r := range changed[:n] {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			// Typed, for PostgreSQL, which cannot tell the types of a
+			// VALUES list from its use.
+			q.WriteString(`(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT))`)
+			var last any // NULL: seen at one time
+			if r.last.After(r.first) {
+				last = recTime(r.last)
+			}
+			args = append(args, r.id, recTime(r.first), last)
 		}
-		if err := tx.Exec(`UPDATE observations SET observed = ?, observed_last = ? WHERE id = ?`, recTime(r.first), last, r.id).Error; err != nil {
+		q.WriteString(`) AS v WHERE observations.id = v.column1`)
+		if err := tx.Exec(q.String(), args...).Error; err != nil {
 			return err
 		}
+		changed = changed[n:]
 	}
 	return nil
 }
