@@ -21,8 +21,9 @@ type Decoded struct {
 	Reasons  map[string]int64
 }
 
-// Handler receives what Decode reads. Observation may keep o; an error it
-// returns ends the file. Reject is told of each record skipped.
+// Handler receives what Decode reads. Observation must copy *o to keep
+// it (o is reused for the next record); an error it returns ends the
+// file. Reject is told of each record skipped.
 type Handler struct {
 	Observation func(o *registry.Observation) error
 	Reject      func(e *RecordError)
@@ -72,6 +73,7 @@ func Decode(ctx context.Context, r io.Reader, f Format, opts Options, h Handler)
 }
 
 func (d *Decoded) run(ctx context.Context, reader Reader, h Handler, raw interface{ Load() int64 }) error {
+	var o registry.Observation // one for the whole file: handlers copy it
 	for {
 		if d.Read&0xffff == 0 {
 			if err := ctx.Err(); err != nil {
@@ -81,7 +83,8 @@ func (d *Decoded) run(ctx context.Context, reader Reader, h Handler, raw interfa
 				h.Progress(raw.Load(), d.Read)
 			}
 		}
-		o, err := reader.Next()
+		var err error
+		o, err = reader.Next()
 		var rec *RecordError
 		switch {
 		case err == io.EOF:

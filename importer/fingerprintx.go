@@ -478,6 +478,10 @@ func (r *fingerprintxReader) headers(f fingerprint.Fields) (server string) {
 	r.token()
 	for r.more('}') {
 		name := r.headerName(r.nextKey())
+		if fingerprint.IsVolatileHeader(name) {
+			r.skip() // SetHeader would drop it: build none of its values
+			continue
+		}
 		vals := r.vals[:0]
 		switch r.dec.PeekKind() {
 		case '[':
@@ -508,7 +512,8 @@ func (r *fingerprintxReader) headers(f fingerprint.Fields) (server string) {
 // headerName lower-cases a header name as it makes it a string:
 // fingerprintx writes Go's canonical form (Www-Authenticate), and
 // SetHeader's own lower-casing then finds nothing to do, which saves an
-// allocation per header.
+// allocation per header. The headers devices send most are names of
+// fxHeaderNames, and cost none.
 func (r *fingerprintxReader) headerName(key []byte) string {
 	b := r.name[:0]
 	for _, c := range key {
@@ -518,8 +523,26 @@ func (r *fingerprintxReader) headerName(key []byte) string {
 		b = append(b, c)
 	}
 	r.name = b
+	if name, ok := fxHeaderNames[string(b)]; ok {
+		return name
+	}
 	return string(b)
 }
+
+// fxHeaderNames are common header names, lower-cased, by themselves.
+var fxHeaderNames = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range []string{
+		"server", "www-authenticate", "location", "content-type", "date", "content-length", "connection",
+		"cache-control", "pragma", "expires", "last-modified", "etag", "set-cookie", "x-frame-options",
+		"x-powered-by", "x-xss-protection", "x-content-type-options", "accept-ranges", "vary",
+		"content-encoding", "transfer-encoding", "keep-alive", "strict-transport-security",
+		"content-security-policy", "access-control-allow-origin", "p3p", "mime-version",
+	} {
+		m[name] = name
+	}
+	return m
+}()
 
 // setBool stores a boolean that fingerprintx writes as true/false, or as
 // the strings "true"/"false" in 2022 records.

@@ -35,10 +35,14 @@ type LoadResult struct {
 // ErrTooManyErrors aborts a file with more rejected records than allowed.
 var ErrTooManyErrors = errors.New("too many rejected records")
 
-// batchSize is how many observations go to the database per transaction:
-// large enough to amortise a commit, small enough that no transaction
-// holds the database for long.
-const batchSize = 4096
+// A batch is what one FileWriter.Write gets: at most batchSize
+// observations, and at most about batchBytes of text, since a hostile
+// file can make every observation hold 64 fields of 1 KiB. The store
+// gathers batches into larger runs of its own before it writes.
+const (
+	batchSize  = 4096
+	batchBytes = 4 << 20
+)
 
 // Load reads one file into an importing scan: all its observations or,
 // on any error (a format mismatch, too many rejections, a cancelled
@@ -66,13 +70,16 @@ func Load(ctx context.Context, scans registry.ScanService, scanID int64, r io.Re
 func load(ctx context.Context, w registry.FileWriter, r io.Reader, lo LoadOptions) (LoadResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Batches go to the writer and come back to be filled again: Write
+	// keeps nothing of them.
 	batches := make(chan []registry.Observation, 2)
+	free := make(chan []registry.Observation, 3)
 	var res LoadResult
 	var decoded Decoded
 	decodeErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		h, flush := lo.handler(&res, batches)
+		h, flush := lo.handler(&res, batches, free)
 		var err error
 		decoded, err = Decode(ctx, r, lo.Format, lo.Options, h)
 		if err == nil {
@@ -86,6 +93,10 @@ func load(ctx context.Context, w registry.FileWriter, r io.Reader, lo LoadOption
 			if writeErr = w.Write(ctx, batch); writeErr != nil {
 				cancel() // stop decoding; drain the channel
 			}
+		}
+		select {
+		case free <- batch[:0]:
+		default:
 		}
 	}
 	if err := <-decodeErr; writeErr == nil && err != nil {
@@ -106,16 +117,24 @@ func load(ctx context.Context, w registry.FileWriter, r io.Reader, lo LoadOption
 	return res, nil
 }
 
-// handler batches observations onto the channel and keeps the first
-// rejections; flush sends the last, partial batch.
-func (lo LoadOptions) handler(res *LoadResult, batches chan<- []registry.Observation) (Handler, func()) {
+// handler batches observations onto the channel, taking batches to fill
+// from free when there are, and keeps the first rejections; flush sends
+// the last, partial batch.
+func (lo LoadOptions) handler(res *LoadResult, batches chan<- []registry.Observation, free <-chan []registry.Observation) (Handler, func()) {
 	batch := make([]registry.Observation, 0, batchSize)
+	size := 0
 	h := Handler{
 		Observation: func(o *registry.Observation) error {
 			batch = append(batch, *o)
-			if len(batch) == batchSize {
+			size += textSize(o)
+			if len(batch) == batchSize || size >= batchBytes {
 				batches <- batch
-				batch = make([]registry.Observation, 0, batchSize)
+				select {
+				case batch = <-free:
+				default:
+					batch = make([]registry.Observation, 0, batchSize)
+				}
+				size = 0
 			}
 			return nil
 		},
@@ -140,4 +159,13 @@ func (lo LoadOptions) handler(res *LoadResult, batches chan<- []registry.Observa
 		}
 	}
 	return h, flush
+}
+
+// textSize is about what an observation's strings take.
+func textSize(o *registry.Observation) int {
+	n := len(o.Transport) + len(o.Protocol)
+	for k, v := range o.Fields {
+		n += len(k) + len(v)
+	}
+	return n
 }

@@ -165,7 +165,12 @@ type ScanService interface {
 // FileWriter loads the observations of one file. Nothing it wrote counts
 // until Commit; Abort (or the death of the process) throws it all away.
 type FileWriter interface {
-	// Write stores a batch of observations in one short transaction.
+	// Write hands a batch of observations to the file: EINVALID for an
+	// invalid one, and then nothing of the batch is kept. Write keeps no
+	// reference to batch once it returns. The store may
+	// gather batches and write them later in short transactions (by
+	// Commit at the latest); an error writing them is returned by a
+	// later Write or by Commit.
 	Write(ctx context.Context, batch []Observation) error
 	// Commit records the file with its final counts and hash and makes its
 	// rows part of the scan; ECONFLICT for content already in the scan.
@@ -260,16 +265,21 @@ func parsePortRange(s string) (string, error) {
 // Digest identifies what an observation says, apart from where and when:
 // two records of one (ip, transport, port) with the same digest are the
 // same facts and merge; different digests are kept side by side.
-func (o *Observation) Digest() string {
+func (o *Observation) Digest() string { return string(o.AppendDigest(nil)) }
+
+// AppendDigest appends the Digest to dst: 32 lower-case hex digits, half
+// of a SHA-256 of the protocol, TLS and fields, names sorted, each name
+// and value with its length before it.
+func (o *Observation) AppendDigest(dst []byte) []byte {
 	var stack [16]string
 	names := stack[:0]
 	for name := range o.Fields {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	h := sha256.New()
-	buf := make([]byte, 0, 256)
-	buf = append(buf, o.Protocol...)
+	// Hashed at once: most observations fit the stack.
+	var text [1024]byte
+	buf := append(text[:0], o.Protocol...)
 	buf = append(buf, 0, '0')
 	if o.TLS {
 		buf[len(buf)-1] = '1'
@@ -281,10 +291,7 @@ func (o *Observation) Digest() string {
 		buf = append(append(buf, ':'), name...)
 		buf = strconv.AppendInt(buf, int64(len(value)), 10)
 		buf = append(append(buf, ':'), value...)
-		h.Write(buf)
-		buf = buf[:0]
 	}
-	h.Write(buf)
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:16])
+	sum := sha256.Sum256(buf)
+	return hex.AppendEncode(dst, sum[:16])
 }

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -77,6 +78,28 @@ func TestObservationDigest(t *testing.T) {
 	} {
 		if o.Digest() == base.Digest() {
 			t.Errorf("%s: same digest for different facts", name)
+		}
+	}
+}
+
+// Digests are stored: the value of an observation must not change from
+// one version to the next, or rows written before and after an upgrade
+// would no longer merge.
+func TestObservationDigestIsStable(t *testing.T) {
+	for _, tt := range []struct {
+		o    Observation
+		want string
+	}{
+		{Observation{Protocol: "http", Fields: map[string]string{"a": "bc", "http.server": "x"}}, "5d0d2b743d677c9a8cbbd0e0a8a146e2"},
+		{Observation{Protocol: "unknown", TLS: true}, "3ff7c9ab6876ce4195c5b6c5e2bdf31f"},
+		// More text than AppendDigest hashes from the stack.
+		{Observation{Protocol: "ssh", Fields: map[string]string{"ssh.banner": strings.Repeat("é", 700), "ssh.kex": "curve25519-sha256"}}, "6a2257e67fdaae17da539b10698b5cac"},
+	} {
+		if got := tt.o.Digest(); got != tt.want {
+			t.Errorf("%s: digest %s, want %s", tt.o.Protocol, got, tt.want)
+		}
+		if got := string(tt.o.AppendDigest([]byte("x"))); got != "x"+tt.want {
+			t.Errorf("%s: AppendDigest %s, want x%s", tt.o.Protocol, got, tt.want)
 		}
 	}
 }

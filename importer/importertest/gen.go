@@ -21,13 +21,28 @@ func addr(i int) netip.Addr {
 
 var servers = []string{"lighttpd/1.4.59", "Boa/0.94.14rc21", "micro_httpd", "GoAhead-Webs", "mini_httpd/1.30", "nginx"}
 
+// shuffled is addr in no particular order: the multiplication by an odd
+// number permutes the 2^22 addresses.
+func shuffled(i int) netip.Addr { return addr(int(uint32(i) * 2654435761 % (1 << 22))) }
+
 // Fingerprintx writes n fingerprintx JSON lines: mostly HTTP services with
 // headers, then SSH, FTP and telnet, as a scan of home routers yields.
-func Fingerprintx(w io.Writer, n int, seed uint64) error {
+// Addresses come in order, two lines each, as fingerprintx writes a
+// sorted target list.
+func Fingerprintx(w io.Writer, n int, seed uint64) error { return fingerprintx(w, n, seed, addr) }
+
+// FingerprintxShuffled is Fingerprintx with the addresses in no order,
+// as a scanner that probes a random permutation (zmap, masscan) leaves
+// them.
+func FingerprintxShuffled(w io.Writer, n int, seed uint64) error {
+	return fingerprintx(w, n, seed, shuffled)
+}
+
+func fingerprintx(w io.Writer, n int, seed uint64, addrOf func(int) netip.Addr) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	for i := 0; i < n; i++ {
-		ip := addr(i / 2)
+		ip := addrOf(i / 2)
 		var err error
 		switch k := r.IntN(10); {
 		case k < 6:

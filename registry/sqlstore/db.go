@@ -38,7 +38,10 @@ const sqlitePragmas = "_journal_mode=WAL&_synchronous=NORMAL&_busy_timeout=10000
 
 // Open connects to dsn ("sqlite:PATH" or "postgres://...") and brings the
 // schema up to date.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string) (*Store, error) { return open(ctx, dsn, "") }
+
+// open is Open migrating up to the migration named last ("" for all).
+func open(ctx context.Context, dsn, last string) (*Store, error) {
 	dialector, dialect, err := dialectorFor(dsn)
 	if err != nil {
 		return nil, err
@@ -53,7 +56,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: cannot open %s: %w", redact(dsn), err)
 	}
 	s := &Store{db: db, dialect: dialect, now: func() time.Time { return time.Now().UTC() }}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateTo(ctx, last); err != nil {
 		s.Close()
 		return nil, err
 	}

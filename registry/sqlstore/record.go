@@ -1,22 +1,22 @@
 package sqlstore
 
 import (
+	"bytes"
 	"encoding/hex"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/certprint/certprint/registry"
 )
 
-// A file's observations are staged in observation_loads as one text
-// record per row, not as a dozen columns: binding one parameter instead
-// of ten more than halves what SQLite spends per row, and the staging
-// table needs no index on the address, whose random order would make
-// every short transaction rewrite most of that index. CloseScan unpacks
-// the records with substr, sorts them once and merges them into
-// observations.
+// A fileWriter holds each observation of a batch as one text record
+// between checking it and inserting it: the batch is sorted by the head
+// of its records, which sorts as the index of observations does, and the
+// columns of a row are slices of its record (see appendRowArgs), so that
+// a batch is a few large allocations rather than a dozen per row.
 //
 // A record is a fixed-width ASCII head, then the fields as JSON:
 //
@@ -32,9 +32,10 @@ import (
 //	178           24     protocol, space-padded
 //	202           -      fields JSON, or nothing
 //
-// So the first 41 characters name the service and the first 73 the
-// service and what was seen on it, and the head sorts as the
-// observations do.
+// So the first 41 characters name the service and sort as the index
+// does. Databases migrated from 0002 held such records in
+// observation_loads; 0004 unpacks them with this layout, which must
+// therefore stay as it is.
 const (
 	recIPSort    = 1
 	recTransport = 34
@@ -48,7 +49,6 @@ const (
 	recFields    = 202
 
 	recServiceLen = recDigest - 1 // ip_sort, transport, port
-	recMergeLen   = recTLS - 1    // and digest
 	recTimeLen    = recLast - recObserved
 	recIPLen      = recProtocol - recIP
 	recProtoLen   = recFields - recProtocol
@@ -58,13 +58,14 @@ const (
 
 // recTimeLayout is fixed-width, so that times compare as text on SQLite,
 // where they are stored as text, and PostgreSQL reads it as timestamptz.
+// Every time of observations is written in it.
 const recTimeLayout = "2006-01-02 15:04:05.000000+00:00"
 
 // maxProtocolLen bounds protocol names, which the record pads to a fixed
 // width; the vocabulary's names are a few letters.
 const maxProtocolLen = recProtoLen
 
-// recordEncoder appends staging records, reusing its buffer of names.
+// recordEncoder appends records, reusing its buffer of names.
 type recordEncoder struct {
 	names []string
 }
@@ -87,17 +88,18 @@ func (e *recordEncoder) append(dst []byte, o *registry.Observation) ([]byte, err
 	}
 	slices.Sort(e.names)
 	// Observation.Digest defines what merges; never a copy of it here.
-	dst = append(dst, o.Digest()...)
+	dst = o.AppendDigest(dst)
 	if o.TLS {
 		dst = append(dst, '1')
 	} else {
 		dst = append(dst, '0')
 	}
 	dst = appendRecTime(dst, o.Observed)
-	if o.ObservedLast.IsZero() {
-		dst = appendSpaces(dst, recTimeLen)
-	} else {
+	if o.ObservedLast.After(o.Observed) {
 		dst = appendRecTime(dst, o.ObservedLast)
+	} else {
+		// A last time no later than the first says nothing more.
+		dst = appendSpaces(dst, recTimeLen)
 	}
 	n := len(dst)
 	dst = ip.AppendTo(dst)
@@ -117,6 +119,33 @@ func (e *recordEncoder) append(dst []byte, o *registry.Observation) ([]byte, err
 		dst = append(dst, '}')
 	}
 	return dst, nil
+}
+
+// appendRowArgs appends the column values of a record, in the order of
+// obsColumns; text turns the text columns' bytes, slices of rec, into
+// arguments.
+func appendRowArgs(args []any, rec []byte, text func([]byte) any) []any {
+	at := func(pos, n int) []byte { return rec[pos-1 : pos-1+n] }
+	var last any // NULL
+	if t := at(recLast, recTimeLen); t[0] != ' ' {
+		last = text(t)
+	}
+	var port int64
+	for _, d := range at(recPort, 5) {
+		port = port*10 + int64(d-'0')
+	}
+	return append(args,
+		text(bytes.TrimRight(at(recIP, recIPLen), " ")),
+		text(bytes.TrimRight(at(recIPSort, recIPSortLen), " ")),
+		text(at(recTransport, 3)),
+		port,
+		text(bytes.TrimRight(at(recProtocol, recProtoLen), " ")),
+		rec[recTLS-1] == '1',
+		text(at(recDigest, 32)),
+		text(at(recObserved, recTimeLen)),
+		last,
+		text(rec[recHeadLen:]),
+	)
 }
 
 func checkObservation(o *registry.Observation) error {
@@ -188,6 +217,40 @@ func appendPadded(dst []byte, v uint64, width int) []byte {
 	}
 	return append(dst, b[i:]...)
 }
+
+// recordRow is what mergeService needs of a record; n stands in for its
+// row id.
+func recordRow(n int64, rec []byte) dupRow {
+	at := func(pos, n int) string { return string(rec[pos-1 : pos-1+n]) }
+	r := dupRow{
+		id:       n,
+		protocol: strings.TrimRight(at(recProtocol, recProtoLen), " "),
+		digest:   at(recDigest, 32),
+		said:     len(rec) > recHeadLen,
+	}
+	// The record was written by appendRecTime: these parse.
+	r.first, _ = time.Parse(recTimeLayout, at(recObserved, recTimeLen))
+	r.last = r.first
+	if last := at(recLast, recTimeLen); last[0] != ' ' {
+		r.last, _ = time.Parse(recTimeLayout, last)
+	}
+	return r
+}
+
+// setRecTimes rewrites the times of a record in place.
+func setRecTimes(rec []byte, first, last time.Time) {
+	var b [2 * recTimeLen]byte
+	t := appendRecTime(b[:0], first)
+	if last.After(first) {
+		t = appendRecTime(t, last)
+	} else {
+		t = appendSpaces(t, recTimeLen)
+	}
+	copy(rec[recObserved-1:], t)
+}
+
+// recTime is t as observations store it.
+func recTime(t time.Time) string { return string(appendRecTime(nil, t)) }
 
 // appendRecTime appends t in recTimeLayout, by hand: it runs twice per
 // observation.

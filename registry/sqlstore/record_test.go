@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,7 +13,8 @@ import (
 	"github.com/certprint/certprint/registry"
 )
 
-// decodeRecord reads a staging record back the way CloseScan's SQL does.
+// decodeRecord reads a record back, as appendRowArgs and migration 0004
+// unpack it.
 func decodeRecord(t *testing.T, rec string) (o registry.Observation, digest, fields string) {
 	t.Helper()
 	at := func(pos, n int) string { return rec[pos-1 : pos-1+n] }
@@ -123,5 +127,49 @@ func TestRecordRefusals(t *testing.T) {
 				t.Errorf("got %v, want %s on %s", err, registry.EINVALID, tt.field)
 			}
 		})
+	}
+}
+
+// A run goes into the database in the order of the index of
+// observations: by address (IPv4 first), transport and port, and records
+// of one service in the order they were written.
+func TestRunSortsByService(t *testing.T) {
+	services := []string{
+		"192.0.2.2 tcp 80 first", "192.0.2.1 tcp 443", "192.0.2.1 tcp 80", "192.0.2.2 tcp 80 second",
+		"10.0.0.1 udp 161", "::1 tcp 22", "192.0.2.1 udp 80", "2001:db8::1 tcp 22", "255.255.255.255 tcp 1",
+	}
+	want := []string{
+		"10.0.0.1 udp 161", "192.0.2.1 tcp 80", "192.0.2.1 tcp 443", "192.0.2.1 udp 80", "192.0.2.2 tcp 80 first",
+		"192.0.2.2 tcp 80 second", "255.255.255.255 tcp 1", "::1 tcp 22", "2001:db8::1 tcp 22",
+	}
+	var batch []registry.Observation
+	for _, s := range services {
+		f := strings.Fields(s)
+		port, _ := strconv.Atoi(f[2])
+		o := registry.Observation{IP: netip.MustParseAddr(f[0]), Transport: f[1], Port: uint16(port), Protocol: "x", Observed: time.Unix(0, 0)}
+		if len(f) > 3 {
+			o.Fields = map[string]string{"n": f[3]}
+		}
+		batch = append(batch, o)
+	}
+	var r run
+	var e recordEncoder
+	if err := r.add(&e, batch); err != nil {
+		t.Fatal(err)
+	}
+	r.sort()
+	var got []string
+	for _, s := range r.recs {
+		o, _, fields := decodeRecord(t, string(r.buf[s.start:s.end]))
+		line := fmt.Sprintf("%s %s %d", o.IP, o.Transport, o.Port)
+		if fields != "" {
+			var m map[string]string
+			json.Unmarshal([]byte(fields), &m)
+			line += " " + m["n"]
+		}
+		got = append(got, line)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("sorted run:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"os"
 	"strconv"
@@ -14,10 +15,29 @@ import (
 	"github.com/certprint/certprint/registry"
 )
 
-// The states of a row of scan_files. A file is "loading" while its
-// FileWriter stores batches, "done" once committed, and "aborting" while
-// its rows are deleted in chunks, by Abort or by whoever reaps it after
-// its loader died. Only done files count.
+// How a file gets into a scan, whole or not at all:
+//
+//   - BeginFile records the file as loading, with its loader (host:pid)
+//     and a heartbeat.
+//   - Write gathers observations into runs (scanrun.go). Each run is
+//     sorted by service, merged within itself, and inserted straight into
+//     observations in short transactions, each of which first checks that
+//     the file is still loading and refreshes its heartbeat. These rows
+//     count for nothing yet: readers see closed scans only, and a scan
+//     cannot close while one of its files is loading.
+//   - Commit marks the file done, with its counts and the ranges of
+//     services its runs covered; from then on its rows are the scan's.
+//   - Abort, or whoever reaps a loader that died (its process is gone, or
+//     its heartbeat is staleAfter old), marks the file aborting and
+//     deletes its rows by file_id, a chunk at a time. A kill -9 midway
+//     leaves a loading file that the next BeginFile or CloseScan reaps.
+//   - CloseScan merges what the loaders could not (where the ranges of
+//     services of the scan's files overlap, see scans.go) and makes the
+//     scan visible.
+//
+// The states of a row of scan_files follow: "loading" while its
+// FileWriter writes, "done" once committed, and "aborting" while its rows
+// are deleted in chunks, by Abort or by a reaper. Only done files count.
 const (
 	fileLoading  = "loading"
 	fileDone     = "done"
@@ -25,8 +45,10 @@ const (
 )
 
 // staleAfter is how long a loading file may go without a heartbeat before
-// anyone may presume its loader dead: each Write refreshes it, and a
-// loader on another host cannot be asked whether it is alive.
+// anyone may presume its loader dead: each transaction of a loader
+// refreshes it (flushAfter bounds how long a loader gathers rows without
+// one), and a loader on another host cannot be asked whether it is
+// alive.
 const staleAfter = 10 * time.Minute
 
 // deleteChunk bounds the rows one statement deletes, so that removing a
@@ -72,6 +94,8 @@ type scanFileRow struct {
 	Unknowns  int64
 	FirstSeen *time.Time
 	LastSeen  *time.Time
+	Runs      string // the file's keyRanges as JSON; "" before migration 0004
+	FirstRow  *int64 // no row of the file has a smaller id; nil until it wrote one
 	State     string
 	Owner     string
 	Heartbeat time.Time
@@ -162,105 +186,79 @@ func (s *Store) BeginFile(ctx context.Context, scanID int64, in registry.ScanInp
 	}
 	return &fileWriter{
 		s: s, db: sqlDB, scanID: scanID, fileID: row.ID, in: in, force: force,
-		stmts: map[int]*sql.Stmt{},
+		cur: &run{}, flushed: time.Now(),
+		inserting: inserter{s: s, db: sqlDB, scanID: scanID, fileID: row.ID, stmts: map[int]driver.Stmt{}},
 	}, nil
 }
 
-// rowsPerStatement is how many records one insert carries. One bound
-// parameter per row keeps it far below SQLite's limit of 32766; past a
-// thousand rows the per-statement cost is spread thin.
-const rowsPerStatement = 1024
-
 // fileWriter is the registry.FileWriter of one file. It is not safe for
 // concurrent use: one loader writes one file.
+//
+// Write only checks and encodes a batch into the run being gathered
+// (scanrun.go). A full run is handed to a goroutine that sorts it by
+// service and inserts it in short transactions, while Write gathers the
+// next: decoding the file and writing the database overlap, and the
+// index of observations is written in order within each run, so in a
+// few places per transaction, however the file is ordered. At most one
+// run is in flight; an error inserting it is returned by the next Write
+// or by Commit.
 type fileWriter struct {
-	s       *Store
-	db      *sql.DB
-	scanID  int64
-	fileID  int64
-	in      registry.ScanInput
-	force   bool
-	written int64
-	ended   bool // committed or aborted
+	s      *Store
+	db     *sql.DB
+	scanID int64
+	fileID int64
+	in     registry.ScanInput
+	force  bool
+	ended  bool  // committed or aborted
+	failed error // what inserting a run returned, for every later call
 
-	// What the rows written so far hold, recorded at commit.
+	// What the rows handed to Write hold, recorded at commit.
 	unknowns            int64
 	firstSeen, lastSeen time.Time
 
-	stmts map[int]*sql.Stmt // multi-row inserts by number of rows
-	enc   recordEncoder
-	buf   []byte
-	ends  []int
-	args  []any
+	enc       recordEncoder
+	cur       *run      // gathered by Write
+	flushed   time.Time // when a run was last handed on
+	inflight  chan inserted
+	spare     *run  // the run last inserted, gathered into again
+	written   int64 // records of the runs inserted
+	inserting inserter
+
+	// The ranges of services the runs inserted cover (see keyRange), and
+	// the greatest service of all.
+	ranges     []keyRange
+	maxService string
 }
 
-// maxCachedStmts bounds the prepared inserts a writer keeps: full
-// statements use one size, the rest of a batch another.
-const maxCachedStmts = 8
-
-func (w *fileWriter) insertSQL(rows int) string {
-	var b strings.Builder
-	b.Grow(64 + rows*16)
-	b.WriteString("INSERT INTO observation_loads (file_id, rec) VALUES ")
-	prefix := "(" + strconv.FormatInt(w.fileID, 10) + ","
-	for r := range rows {
-		if r > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(prefix)
-		if w.s.dialect == "postgres" {
-			b.WriteString("$" + strconv.Itoa(r+1))
-		} else {
-			b.WriteByte('?')
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
+// inserted is what inserting one run did.
+type inserted struct {
+	records int64
+	bounds  keyRange
+	err     error
 }
 
-// stmt returns the prepared insert of n rows. It is prepared on the pool,
-// not on one connection, so that each transaction reuses it on whichever
-// connection it runs; the caller closes it when cached is false.
-func (w *fileWriter) stmt(ctx context.Context, n int) (st *sql.Stmt, cached bool, err error) {
-	if st, ok := w.stmts[n]; ok {
-		return st, true, nil
-	}
-	st, err = w.db.PrepareContext(ctx, w.insertSQL(n))
-	if err != nil {
-		return nil, false, err
-	}
-	if len(w.stmts) < maxCachedStmts {
-		w.stmts[n] = st
-		return st, true, nil
-	}
-	return st, false, nil
-}
-
-func (w *fileWriter) closeStmts() {
-	for n, st := range w.stmts {
-		st.Close()
-		delete(w.stmts, n)
-	}
-}
+// flushAfter bounds how long gathered rows wait: a slow file (an upload
+// trickling in) must still refresh its heartbeat, which each transaction
+// does, well within staleAfter.
+const flushAfter = 30 * time.Second
 
 func (w *fileWriter) errEnded() error {
 	return registry.Errorf(registry.ECONFLICT, "scan %d: file %d (%s) is already committed or aborted", w.scanID, w.fileID, w.in.Name)
 }
 
-// Write implements registry.FileWriter. The batch is checked and encoded
-// before the transaction begins, so the write lock is held only while the
-// rows go in.
+// Write implements registry.FileWriter. An invalid observation refuses
+// the whole batch at once; rows are inserted when the run fills, or at
+// the latest by Commit.
 func (w *fileWriter) Write(ctx context.Context, batch []registry.Observation) error {
-	if w.ended {
+	switch {
+	case w.ended:
 		return w.errEnded()
+	case w.failed != nil:
+		return w.failed
 	}
-	if err := w.encode(batch); err != nil {
+	if err := w.cur.add(&w.enc, batch); err != nil {
 		return err
 	}
-	if err := w.insert(ctx); err != nil {
-		return wrap(fmt.Sprintf("scan %d: write file %d (%s)", w.scanID, w.fileID, w.in.Name), err)
-	}
-	w.written += int64(len(batch))
 	for i := range batch {
 		o := &batch[i]
 		if o.Protocol == registry.ProtocolUnknown {
@@ -277,68 +275,74 @@ func (w *fileWriter) Write(ctx context.Context, batch []registry.Observation) er
 			w.lastSeen = last
 		}
 	}
-	return nil
-}
-
-// encode turns a batch into one record per row in w.args, all of them
-// slices of one string.
-func (w *fileWriter) encode(batch []registry.Observation) error {
-	w.buf, w.ends = w.buf[:0], w.ends[:0]
-	for i := range batch {
-		var err error
-		if w.buf, err = w.enc.append(w.buf, &batch[i]); err != nil {
-			e := *registry.AsError(err)
-			e.Field = fmt.Sprintf("batch[%d].%s", i, e.Field)
-			return &e
-		}
-		w.ends = append(w.ends, len(w.buf))
-	}
-	all := string(w.buf)
-	w.args = w.args[:0]
-	start := 0
-	for _, end := range w.ends {
-		w.args = append(w.args, all[start:end])
-		start = end
+	if w.cur.full() || time.Since(w.flushed) > flushAfter {
+		return w.flush(ctx)
 	}
 	return nil
 }
 
-func (w *fileWriter) insert(ctx context.Context) error {
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
+// flush hands the gathered run to a goroutine that inserts it, once the
+// run before it is in.
+func (w *fileWriter) flush(ctx context.Context) error {
+	if err := w.wait(); err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, w.s.rebind(`UPDATE scan_files SET heartbeat = ? WHERE id = ? AND state = ?`), w.s.stamp(), w.fileID, fileLoading)
-	if err != nil {
-		return err
+	w.flushed = time.Now()
+	if len(w.cur.recs) == 0 {
+		return nil
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return registry.Errorf(registry.ECONFLICT, "the file is no longer loading: its rows were removed, as those of a loader presumed dead after %v without a write", staleAfter)
+	r := w.cur
+	w.cur, w.spare = w.spare, nil
+	if w.cur == nil {
+		w.cur = &run{}
 	}
-	for off := 0; off < len(w.args); off += rowsPerStatement {
-		n := min(rowsPerStatement, len(w.args)-off)
-		st, cached, err := w.stmt(ctx, n)
-		if err != nil {
-			return err
-		}
-		_, err = tx.StmtContext(ctx, st).ExecContext(ctx, w.args[off:off+n]...)
-		if !cached {
-			st.Close()
-		}
-		if err != nil {
-			return err
-		}
+	w.cur.reset()
+	done := make(chan inserted, 1)
+	w.inflight = done
+	go func() {
+		records := int64(len(r.recs))
+		bounds, err := w.inserting.run(ctx, r)
+		done <- inserted{records, bounds, err}
+	}()
+	w.spare = r // not touched again before wait
+	return nil
+}
+
+// wait waits for the run in flight, if any.
+func (w *fileWriter) wait() error {
+	if w.inflight == nil {
+		return w.failed
 	}
-	return tx.Commit()
+	res := <-w.inflight
+	w.inflight = nil
+	if res.err != nil {
+		if w.failed == nil {
+			w.failed = wrap(fmt.Sprintf("scan %d: write file %d (%s)", w.scanID, w.fileID, w.in.Name), res.err)
+		}
+		return w.failed
+	}
+	w.written += res.records
+	// A run entirely after every run before it extends the last range:
+	// no service of it can be in those.
+	if n := len(w.ranges); n > 0 && res.bounds[0] > w.maxService {
+		w.ranges[n-1][1] = res.bounds[1]
+	} else {
+		w.ranges = append(w.ranges, res.bounds)
+	}
+	w.maxService = max(w.maxService, res.bounds[1])
+	return nil
 }
 
 // Commit implements registry.FileWriter.
 func (w *fileWriter) Commit(ctx context.Context, final registry.ScanInput) (*registry.ScanInput, error) {
 	if w.ended {
 		return nil, w.errEnded()
+	}
+	if err := w.flush(ctx); err != nil {
+		return nil, err
+	}
+	if err := w.wait(); err != nil {
+		return nil, err
 	}
 	in := w.in
 	if final.Name != "" {
@@ -370,7 +374,7 @@ func (w *fileWriter) Commit(ctx context.Context, final registry.ScanInput) (*reg
 		res := tx.Model(&scanFileRow{}).Where("id = ? AND state = ?", w.fileID, fileLoading).Updates(map[string]any{
 			"name": in.Name, "format": in.Format, "sha256": in.SHA256,
 			"read": in.Read, "stored": in.Stored, "rejected": in.Rejected, "reasons": jsonText(in.Reasons),
-			"unknowns": w.unknowns, "first_seen": timeOrNil(w.firstSeen), "last_seen": timeOrNil(w.lastSeen),
+			"unknowns": w.unknowns, "first_seen": timeOrNil(w.firstSeen), "last_seen": timeOrNil(w.lastSeen), "runs": jsonText(w.ranges),
 			"state": fileDone, "heartbeat": in.Imported, "imported": in.Imported,
 		})
 		if res.Error != nil {
@@ -385,7 +389,7 @@ func (w *fileWriter) Commit(ctx context.Context, final registry.ScanInput) (*reg
 		return nil, wrap(fmt.Sprintf("scan %d: commit file %d (%s)", w.scanID, w.fileID, in.Name), err)
 	}
 	w.ended = true
-	w.closeStmts()
+	w.inserting.close()
 	return &in, nil
 }
 
@@ -397,7 +401,8 @@ func (w *fileWriter) Abort(ctx context.Context) error {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
-	w.closeStmts()
+	w.wait() // whatever it failed with, the rows go
+	w.inserting.close()
 	err := w.s.db.WithContext(ctx).Model(&scanFileRow{}).Where("id = ? AND state = ?", w.fileID, fileLoading).
 		Updates(map[string]any{"state": fileAborting, "heartbeat": w.s.stamp()}).Error
 	if err != nil {
@@ -407,11 +412,26 @@ func (w *fileWriter) Abort(ctx context.Context) error {
 	return wrap(fmt.Sprintf("scan %d: abort file %d", w.scanID, w.fileID), w.s.deleteFile(ctx, w.fileID))
 }
 
-// deleteFile removes an aborting file and its staged rows.
+// deleteFile removes an aborting file and its rows. Its rows all have ids
+// from its first_row on (see inserter.insert), so they are found by
+// walking the ids from there, a chunk at a time, rather than through an
+// index on file_id that every insert would have to write.
 func (s *Store) deleteFile(ctx context.Context, fileID int64) error {
 	db := s.db.WithContext(ctx)
-	if err := deleteChunks(db, `observation_loads WHERE file_id = ?`, fileID); err != nil {
+	var bounds struct{ First, Last *int64 }
+	err := db.Raw(`SELECT (SELECT first_row FROM scan_files WHERE id = ?) AS first, (SELECT MAX(id) FROM observations) AS last`, fileID).
+		Scan(&bounds).Error
+	if err != nil {
 		return err
+	}
+	// The file is aborting, so no row of it comes after last.
+	if bounds.First != nil && bounds.Last != nil {
+		for lo := *bounds.First; lo <= *bounds.Last; lo += deleteChunk {
+			err := db.Exec(`DELETE FROM observations WHERE id >= ? AND id < ? AND file_id = ?`, lo, lo+deleteChunk, fileID).Error
+			if err != nil {
+				return err
+			}
+		}
 	}
 	return db.Exec(`DELETE FROM scan_files WHERE id = ? AND state = ?`, fileID, fileAborting).Error
 }

@@ -1,11 +1,14 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +22,11 @@ var _ registry.ScanService = (*Store)(nil)
 // scanDropping is the state of a scan whose rows DropScan is deleting in
 // chunks; no reader ever sees it, and DropScan on it finishes the job.
 const scanDropping = "dropping"
+
+// scanClosing is the state of a scan that CloseScan is merging, a page
+// of services per transaction: it takes no more files, and readers see
+// it as importing. CloseScan on it finishes the job.
+const scanClosing = "closing"
 
 type scanRow struct {
 	ID        int64
@@ -43,6 +51,9 @@ func (r *scanRow) scan() (registry.Scan, error) {
 		ID: r.ID, Name: r.Name, Source: r.Source, TLP: r.TLP,
 		State: registry.ScanState(r.State), Hosts: r.Hosts, Services: r.Services,
 		Registered: r.CreatedAt.UTC(),
+	}
+	if r.State == scanClosing {
+		s.State = registry.ScanImporting // not closed until the merge is over
 	}
 	if r.Started != nil {
 		s.Started = r.Started.UTC()
@@ -116,7 +127,11 @@ func (s *Store) GetScan(ctx context.Context, id int64) (*registry.Scan, error) {
 // ListScans implements registry.ScanService.
 func (s *Store) ListScans(ctx context.Context, f registry.ScanFilter) ([]registry.Scan, error) {
 	q := s.db.WithContext(ctx).Where("state <> ?", scanDropping)
-	if f.State != "" {
+	switch f.State {
+	case "":
+	case registry.ScanImporting:
+		q = q.Where("state IN ?", []string{string(registry.ScanImporting), scanClosing})
+	default:
 		q = q.Where("state = ?", string(f.State))
 	}
 	if f.Name != "" {
@@ -156,49 +171,19 @@ func busyError(scanID int64, f *scanFileRow) error {
 	return registry.Errorf(registry.ECONFLICT, "scan %d: file %d (%s) is still being loaded by %s", scanID, f.ID, f.Name, f.Owner)
 }
 
-// mergeSQL moves the staged rows of a scan's done files into
-// observations, grouped and sorted as readers read them, in one
-// statement: records of a service with the same digest are the same facts
-// seen again, so one row remains, from the earliest file that saw them,
-// spanning from the earliest time to the latest. The records of a group
-// differ only in their times, so MIN(rec) is any of them. Times compare as
-// fixed-width text (see recTimeLayout) and PostgreSQL then casts them.
-func mergeSQL(dialect string) string {
-	timeOf := func(x string) string {
-		if dialect == "postgres" {
-			return "CAST(" + x + " AS TIMESTAMPTZ)"
-		}
-		return x
-	}
-	sub := func(pos, n int) string { return fmt.Sprintf("substr(rec, %d, %d)", pos, n) }
-	noTime := "'" + strings.Repeat(" ", recTimeLen) + "'"
-	return `INSERT INTO observations (scan_id, file_id, ip, ip_sort, transport, port, protocol, tls, digest, observed, observed_last, fields)
-SELECT ?, file_id, rtrim(` + sub(recIP, recIPLen) + `), rtrim(` + sub(recIPSort, recIPSortLen) + `), ` + sub(recTransport, 3) + `,
-	CAST(` + sub(recPort, 5) + ` AS INTEGER), rtrim(` + sub(recProtocol, recProtoLen) + `), ` + sub(recTLS, 1) + ` = '1', ` + sub(recDigest, 32) + `,
-	` + timeOf("first_seen") + `, ` + timeOf("CASE WHEN last_seen > first_seen THEN last_seen END") + `, substr(rec, ` + fmt.Sprint(recFields) + `)
-FROM (SELECT MIN(file_id) AS file_id, MIN(rec) AS rec, MIN(` + sub(recObserved, recTimeLen) + `) AS first_seen,
-		MAX(COALESCE(NULLIF(` + sub(recLast, recTimeLen) + `, ` + noTime + `), ` + sub(recObserved, recTimeLen) + `)) AS last_seen
-	FROM observation_loads
-	WHERE file_id IN (SELECT id FROM scan_files WHERE scan_id = ? AND state = '` + fileDone + `')
-	GROUP BY ` + sub(1, recMergeLen) + `
-	ORDER BY ` + sub(1, recMergeLen) + `) AS m`
-}
-
-// dropIdentifiedPortsSQL removes the protocol-unknown rows of services
-// that some file identified, and bare open-port rows (no fields) of
-// services some file said more of: an open port (masscan finds it, ZGrab2
-// tells what answers) is no service of its own. The scan's rows were just
-// inserted in index order, so the outer scan reads them sequentially.
-const dropIdentifiedPortsSQL = `DELETE FROM observations WHERE scan_id = ? AND protocol = '` + registry.ProtocolUnknown + `' AND EXISTS (
-	SELECT 1 FROM observations o WHERE o.scan_id = observations.scan_id AND o.ip_sort = observations.ip_sort
-	AND o.transport = observations.transport AND o.port = observations.port
-	AND (o.protocol <> '` + registry.ProtocolUnknown + `' OR observations.fields = '' AND o.fields <> ''))`
-
-// CloseScan implements registry.ScanService. The merge runs in one
-// transaction; deleting the staged rows it consumed comes after, a chunk
-// at a time, so that other writers go on meanwhile. Staged rows of a closed
-// scan are never read again: if the process dies before deleting them,
-// the next CloseScan does.
+// CloseScan implements registry.ScanService. Each file's rows went into
+// observations as it was written, merged within each run, so closing
+// merges only across runs: it walks the index of observations where the
+// ranges of services of the scan's files overlap (see overlaps), merges
+// the services that more than one row describes there (mergeService),
+// and counts hosts and services. A scan of one file in address order has
+// no overlap.
+//
+// No transaction lasts for the whole close. The first marks the scan
+// closing, which refuses new files, so that what follows sees only done
+// files; each page of services is merged in a transaction of its own;
+// the last records the counts and closes the scan. Merging is
+// idempotent, so a close that dies midway is finished by the next.
 func (s *Store) CloseScan(ctx context.Context, id int64) (*registry.Scan, error) {
 	op := fmt.Sprintf("close scan %d", id)
 	sc, err := s.GetScan(ctx, id)
@@ -211,108 +196,336 @@ func (s *Store) CloseScan(ctx context.Context, id int64) (*registry.Scan, error)
 	if err := s.reap(ctx, id); err != nil {
 		return nil, wrap(op, err)
 	}
+	closed := false
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		state, err := lockScan(tx, s.dialect, id, true)
-		if err != nil || state == registry.ScanClosed {
+		switch {
+		case err != nil:
 			return err
+		case state == registry.ScanClosed:
+			closed = true
+			return nil
+		case state == scanClosing:
+			return nil // a close that died midway: finish it
 		}
 		if f, err := loadingFile(tx, id); err != nil {
 			return err
 		} else if f != nil {
 			return busyError(id, f)
 		}
-		return s.merge(tx, id)
+		return tx.Exec(`UPDATE scans SET state = ? WHERE id = ?`, scanClosing, id).Error
 	})
-	if err != nil {
-		return nil, wrap(op, err)
+	if err == nil && !closed {
+		err = s.finishClose(ctx, id)
 	}
-	if err := s.sweepStaged(ctx); err != nil {
+	if err != nil {
 		return nil, wrap(op, err)
 	}
 	return s.GetScan(ctx, id)
 }
 
-// merge closes scan id inside tx: its staged rows become observations,
-// counted.
-func (s *Store) merge(tx *gorm.DB, id int64) error {
+// finishClose merges and counts a closing scan and closes it.
+func (s *Store) finishClose(ctx context.Context, id int64) error {
+	db := s.db.WithContext(ctx)
 	var files []scanFileRow
-	if err := tx.Select("stored", "unknowns", "first_seen", "last_seen").Where("scan_id = ? AND state = ?", id, fileDone).Find(&files).Error; err != nil {
+	if err := db.Select("stored", "runs", "first_seen", "last_seen").Where("scan_id = ? AND state = ?", id, fileDone).Find(&files).Error; err != nil {
 		return err
 	}
-	var stored, unknowns int64
 	var first, last time.Time
+	var ranges []checkRange
 	for _, f := range files {
-		stored += f.Stored
-		unknowns += f.Unknowns
 		if f.FirstSeen != nil && (first.IsZero() || f.FirstSeen.Before(first)) {
 			first = *f.FirstSeen
 		}
 		if f.LastSeen != nil && f.LastSeen.After(last) {
 			last = *f.LastSeen
 		}
-	}
-	if s.dialect == "postgres" {
-		// The merge sorts every staged row of the scan once, and its
-		// output is then in order: hashing would need a second sort, which
-		// the planner, without statistics on freshly staged rows, picks.
-		for _, q := range []string{`SET LOCAL work_mem = '256MB'`, `SET LOCAL enable_hashagg = off`} {
-			if err := tx.Exec(q).Error; err != nil {
-				return err
-			}
+		var runs []keyRange
+		if err := fromJSONText(f.Runs, &runs); err != nil {
+			return err
+		}
+		if len(runs) == 0 && f.Stored > 0 {
+			// Written before runs were recorded: anything may merge.
+			ranges = append(ranges, checkRange{keyRange{"", maxKey}, true})
+		}
+		for _, r := range runs {
+			ranges = append(ranges, checkRange{r, false})
 		}
 	}
-	res := tx.Exec(mergeSQL(s.dialect), id, id)
-	if res.Error != nil {
+	for _, r := range overlaps(ranges) {
+		if err := s.mergeDuplicates(ctx, id, r); err != nil {
+			return err
+		}
+	}
+	// The rows of a closing scan no longer change: counting them needs no
+	// write lock.
+	var counts struct{ Services, Hosts int64 }
+	if err := db.Raw(`SELECT COUNT(*) AS services, COUNT(DISTINCT ip_sort) AS hosts FROM observations WHERE scan_id = ?`, id).Scan(&counts).Error; err != nil {
+		return err
+	}
+	res := db.Exec(`UPDATE scans SET state = ?, closed_at = ?, hosts = ?, services = ?,
+		started = COALESCE(started, ?), finished = COALESCE(finished, ?) WHERE id = ? AND state = ?`,
+		string(registry.ScanClosed), s.stamp(), counts.Hosts, counts.Services, timeOrNil(first), timeOrNil(last), id, scanClosing)
+	if res.Error != nil || res.RowsAffected > 0 {
 		return res.Error
 	}
-	services := res.RowsAffected
-	if unknowns > 0 {
-		res := tx.Exec(dropIdentifiedPortsSQL, id)
-		if res.Error != nil {
-			return res.Error
-		}
-		services -= res.RowsAffected
+	// Another close got there first, or a drop took the scan.
+	state, err := lockScan(db, s.dialect, id, false)
+	if err == nil && state != registry.ScanClosed {
+		err = registry.Errorf(registry.ECONFLICT, "scan %d is %s", id, state)
 	}
-	var hosts int64
-	if err := tx.Raw(`SELECT COUNT(DISTINCT ip_sort) FROM observations WHERE scan_id = ?`, id).Scan(&hosts).Error; err != nil {
-		return err
-	}
-	return tx.Exec(`UPDATE scans SET state = ?, closed_at = ?, hosts = ?, services = ?,
-		started = COALESCE(started, ?), finished = COALESCE(finished, ?) WHERE id = ?`,
-		string(registry.ScanClosed), s.stamp(), hosts, services, timeOrNil(first), timeOrNil(last), id).Error
+	return err
 }
 
-// sweepStaged deletes the staged rows of closed scans. When nothing else
-// is staged, SQLite empties the table in one cheap statement; otherwise
-// the rows go a file and a chunk at a time.
-func (s *Store) sweepStaged(ctx context.Context) error {
-	db := s.db.WithContext(ctx)
-	if s.dialect == "sqlite" {
-		done := false
-		err := db.Transaction(func(tx *gorm.DB) error {
-			var open []int64
-			err := tx.Raw(`SELECT f.id FROM scan_files f JOIN scans s ON s.id = f.scan_id WHERE s.state <> ? LIMIT 1`,
-				string(registry.ScanClosed)).Scan(&open).Error
-			if err != nil || len(open) > 0 {
+// checkRange is a keyRange of a file; unmerged when its rows may merge
+// among themselves.
+type checkRange struct {
+	keyRange
+	unmerged bool
+}
+
+// maxKey sorts after every service (record heads are ASCII below '~').
+const maxKey = "~"
+
+// overlaps returns the ranges of services where rows may still merge:
+// where the ranges of two files, or of two runs of a file out of order,
+// overlap, or any range that is unmerged. A file in address order has
+// one range, so a scan of one such file has nothing to check.
+func overlaps(ranges []checkRange) []keyRange {
+	slices.SortFunc(ranges, func(a, b checkRange) int { return strings.Compare(a.keyRange[0], b.keyRange[0]) })
+	var out []keyRange
+	for i := 0; i < len(ranges); {
+		// The ranges from i to j overlap one after another: one span.
+		span, check := ranges[i].keyRange, ranges[i].unmerged
+		j := i + 1
+		for ; j < len(ranges) && ranges[j].keyRange[0] <= span[1]; j++ {
+			span[1] = max(span[1], ranges[j].keyRange[1])
+			check = true
+		}
+		if check {
+			out = append(out, span)
+		}
+		i = j
+	}
+	return out
+}
+
+// mergePage is how many services of more than one row mergeDuplicates
+// reads at a time: memory stays bounded whatever the duplicates.
+const mergePage = 1000
+
+// duplicatesSQL reads the rows of the next mergePage services, after the
+// one given and up to the last one given, that have more than one row.
+// The inner query walks the index and stops after mergePage of them;
+// CROSS JOIN makes SQLite look their rows up from there rather than walk
+// the whole scan's rows, as its planner would.
+const duplicatesSQL = `SELECT o.id, o.file_id, o.ip_sort, o.transport, o.port, o.protocol, o.digest, o.fields <> '', o.observed, o.observed_last
+FROM (SELECT ip_sort, transport, port FROM observations
+	WHERE scan_id = ? AND (ip_sort, transport, port) > (?, ?, ?) AND (ip_sort, transport, port) <= (?, ?, ?)
+	GROUP BY ip_sort, transport, port HAVING COUNT(*) > 1
+	ORDER BY ip_sort, transport, port LIMIT ?) d
+CROSS JOIN observations o
+WHERE o.scan_id = ? AND o.ip_sort = d.ip_sort AND o.transport = d.transport AND o.port = d.port
+ORDER BY o.ip_sort, o.transport, o.port, o.id`
+
+// dupRow is a row of a service that has more than one.
+type dupRow struct {
+	id, file          int64
+	ipSort, transport string
+	port              int64
+	protocol, digest  string
+	said              bool      // it has fields
+	first, last       time.Time // last is first when seen at one time
+	changed           bool      // first or last changed: write them
+}
+
+// serviceOf reads the service a key (a record head) names; a shorter
+// key, such as maxKey, is an address sort key alone.
+func serviceOf(key string) dupRow {
+	if len(key) < recServiceLen {
+		return dupRow{ipSort: key}
+	}
+	port, _ := strconv.ParseInt(key[recPort-1:recPort-1+5], 10, 64)
+	return dupRow{
+		ipSort:    strings.TrimRight(key[:recIPSortLen], " "),
+		transport: key[recTransport-1 : recTransport-1+3],
+		port:      port,
+	}
+}
+
+func (r *dupRow) sameService(o *dupRow) bool {
+	return r.ipSort == o.ipSort && r.transport == o.transport && r.port == o.port
+}
+
+// mergeDuplicates merges every service of closing scan id in the range
+// that more than one row describes, a page of services per transaction.
+func (s *Store) mergeDuplicates(ctx context.Context, id int64, within keyRange) error {
+	// Services are after "after" and up to "last"; ports start at 1, so
+	// the first port before the range's first service is below it.
+	after, last := serviceOf(within[0]), serviceOf(within[1])
+	after.port--
+	var rows []dupRow
+	for more := true; more; {
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			state, err := lockScan(tx, s.dialect, id, true)
+			if err != nil {
 				return err
 			}
-			done = true
-			return tx.Exec(`DELETE FROM observation_loads`).Error
+			if state != scanClosing {
+				return registry.Errorf(registry.ECONFLICT, "scan %d is no longer closing (%s)", id, state)
+			}
+			rows, more, err = s.mergePageOf(tx, id, &after, last, rows[:0])
+			return err
 		})
-		if err != nil || done {
+		if err != nil {
 			return err
 		}
 	}
-	var files []int64
-	err := db.Raw(`SELECT f.id FROM scan_files f JOIN scans s ON s.id = f.scan_id WHERE s.state = ?
-		AND EXISTS (SELECT 1 FROM observation_loads l WHERE l.file_id = f.id)`, string(registry.ScanClosed)).Scan(&files).Error
-	if err != nil {
-		return err
+	return nil
+}
+
+// mergePageOf merges the next page of services after *after, up to last,
+// within tx, and moves *after past them; more is false after the last
+// page. rows is scratch space, returned for the next page.
+func (s *Store) mergePageOf(tx *gorm.DB, id int64, after *dupRow, last dupRow, rows []dupRow) (_ []dupRow, more bool, _ error) {
+	{
+		res, err := tx.Raw(duplicatesSQL, id, after.ipSort, after.transport, after.port,
+			last.ipSort, last.transport, last.port, mergePage, id).Rows()
+		if err != nil {
+			return rows, false, err
+		}
+		services := 0
+		for res.Next() {
+			var r dupRow
+			var last sql.NullTime
+			if err := res.Scan(&r.id, &r.file, &r.ipSort, &r.transport, &r.port, &r.protocol, &r.digest, &r.said, &r.first, &last); err != nil {
+				res.Close()
+				return rows, false, err
+			}
+			r.last = r.first
+			if last.Valid && last.Time.After(r.first) {
+				r.last = last.Time
+			}
+			if len(rows) == 0 || !rows[len(rows)-1].sameService(&r) {
+				services++
+			}
+			rows = append(rows, r)
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return rows, false, err
+		}
+		if len(rows) == 0 {
+			return rows, false, nil
+		}
+		var drop []int64
+		var changed []*dupRow
+		for start := 0; start < len(rows); {
+			end := start + 1
+			for end < len(rows) && rows[end].sameService(&rows[start]) {
+				end++
+			}
+			drop = mergeService(rows[start:end], drop)
+			start = end
+		}
+		for i := range rows {
+			if rows[i].changed {
+				changed = append(changed, &rows[i])
+			}
+		}
+		if err := s.applyMerge(tx, drop, changed); err != nil {
+			return rows, false, err
+		}
+		*after = rows[len(rows)-1]
+		return rows, services == mergePage, nil
 	}
-	for _, f := range files {
-		if err := deleteChunks(db, `observation_loads WHERE file_id = ?`, f); err != nil {
+}
+
+// mergeService decides what remains of the rows of one service, appending
+// the ids of those that go to drop and marking those whose times change:
+//
+//   - rows with the same digest are the same facts seen again: the row
+//     from the earliest file stays, spanning from the earliest time to the
+//     latest;
+//   - then an unknown row gives way to a row that identified the port,
+//     and a bare unknown row (an open port, no fields) to any row that
+//     says something of it: an open port (masscan finds it, ZGrab2 tells
+//     what answers) is no service of its own.
+//
+// Conflicting rows stay side by side.
+func mergeService(rows []dupRow, drop []int64) []int64 {
+	slices.SortFunc(rows, func(a, b dupRow) int {
+		return cmp.Or(strings.Compare(a.digest, b.digest), cmp.Compare(a.file, b.file), cmp.Compare(a.id, b.id))
+	})
+	kept := 0
+	identified, said := false, false
+	for i := 0; i < len(rows); {
+		k := &rows[i]
+		j := i + 1
+		for ; j < len(rows) && rows[j].digest == k.digest; j++ {
+			r := &rows[j]
+			if r.first.Before(k.first) {
+				k.first, k.changed = r.first, true
+			}
+			if r.last.After(k.last) {
+				k.last, k.changed = r.last, true
+			}
+			drop = append(drop, r.id)
+		}
+		identified = identified || k.protocol != registry.ProtocolUnknown
+		said = said || k.said
+		rows[kept], kept = *k, kept+1
+		i = j
+	}
+	for i := range rows[:kept] {
+		r := &rows[i]
+		if r.protocol == registry.ProtocolUnknown && (identified || !r.said && said) {
+			drop = append(drop, r.id)
+			r.changed = false
+		}
+	}
+	for i := kept; i < len(rows); i++ {
+		rows[i].changed = false
+	}
+	return drop
+}
+
+// applyMerge deletes the rows that merged into others and writes the new
+// times of those that stay, a few hundred rows per statement: on
+// PostgreSQL a statement per row would be a round trip per row.
+func (s *Store) applyMerge(tx *gorm.DB, drop []int64, changed []*dupRow) error {
+	for len(drop) > 0 {
+		n := min(len(drop), chunk)
+		if err := tx.Exec(`DELETE FROM observations WHERE id IN ?`, drop[:n]).Error; err != nil {
 			return err
 		}
+		drop = drop[n:]
+	}
+	asTime := dialectTypes[s.dialect].TextAsTime
+	for len(changed) > 0 {
+		n := min(len(changed), chunk)
+		var q strings.Builder
+		q.WriteString(`UPDATE observations SET observed = ` + asTime("v.column2") + `, observed_last = ` + asTime("v.column3") +
+			` FROM (VALUES `)
+		args := make([]any, 0, 3*n)
+		for i, r := range changed[:n] {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			// Typed, for PostgreSQL, which cannot tell the types of a
+			// VALUES list from its use.
+			q.WriteString(`(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT))`)
+			var last any // NULL: seen at one time
+			if r.last.After(r.first) {
+				last = recTime(r.last)
+			}
+			args = append(args, r.id, recTime(r.first), last)
+		}
+		q.WriteString(`) AS v WHERE observations.id = v.column1`)
+		if err := tx.Exec(q.String(), args...).Error; err != nil {
+			return err
+		}
+		changed = changed[n:]
 	}
 	return nil
 }
@@ -356,15 +569,6 @@ func (s *Store) DropScan(ctx context.Context, id int64) error {
 	}
 	if err := deleteChunks(db, `observations WHERE scan_id = ?`, id); err != nil {
 		return wrap(op, err)
-	}
-	var files []int64
-	if err := db.Raw(`SELECT id FROM scan_files WHERE scan_id = ?`, id).Scan(&files).Error; err != nil {
-		return wrap(op, err)
-	}
-	for _, f := range files {
-		if err := deleteChunks(db, `observation_loads WHERE file_id = ?`, f); err != nil {
-			return wrap(op, err)
-		}
 	}
 	return wrap(op, db.Exec(`DELETE FROM scans WHERE id = ?`, id).Error)
 }

@@ -302,6 +302,9 @@ func TestAbortLeavesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if err := sqlstore.Flush(ctx, w); err != nil {
+			t.Fatal(err)
+		}
 		if n, _ := countRows(t, s, sc.ID); n != 4 {
 			t.Fatalf("%d rows before abort, want 4", n)
 		}
@@ -323,6 +326,41 @@ func TestAbortLeavesNothing(t *testing.T) {
 		closed := closeScan(t, s, sc.ID)
 		if closed.Services != 1 || len(closed.Files) != 1 || closed.Files[0].Name != "kept.json" {
 			t.Errorf("closed scan: %d services, files %+v", closed.Services, closed.Files)
+		}
+	})
+}
+
+// Aborting a file removes its rows however they were interleaved with
+// those of another file loading at the same time.
+func TestAbortAmongOtherLoaders(t *testing.T) {
+	sqlstoretest.ForEach(t, func(t *testing.T, s *sqlstore.Store) {
+		sc := newScan(t, s, "interleaved")
+		aborted, err := s.BeginFile(ctx, sc.ID, registry.ScanInput{Name: "aborted.json"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, err := s.BeginFile(ctx, sc.ID, registry.ScanInput{Name: "kept.json"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			for _, w := range []registry.FileWriter{aborted, kept, aborted} {
+				if err := w.Write(ctx, []registry.Observation{obs(fmt.Sprintf("192.0.2.%d tcp/80 http", i), "10:00")}); err != nil {
+					t.Fatal(err)
+				}
+				if err := sqlstore.Flush(ctx, w); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := aborted.Abort(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := kept.Commit(ctx, registry.ScanInput{}); err != nil {
+			t.Fatal(err)
+		}
+		if n, files := countRows(t, s, sc.ID); n != 3 || files != 1 {
+			t.Errorf("%d rows, %d files; want the 3 rows of the kept file", n, files)
 		}
 	})
 }
@@ -517,6 +555,7 @@ func TestCloseMerges(t *testing.T) {
 				// with the first.
 				other := newScan(t, s, "other")
 				loadFile(t, s, other.ID, "other.json", "", tt.files[0])
+				otherRows, _ := countRows(t, s, other.ID)
 
 				sc := newScan(t, s, "merge")
 				for i, rows := range tt.files {
@@ -538,8 +577,8 @@ func TestCloseMerges(t *testing.T) {
 				if n, _ := countRows(t, s, sc.ID); n != int64(len(tt.want)) {
 					t.Errorf("%d rows left after close, want the %d observations (staged rows deleted)", n, len(tt.want))
 				}
-				if n, _ := countRows(t, s, other.ID); n != int64(len(tt.files[0])) {
-					t.Errorf("closing one scan changed another: %d rows, want %d", n, len(tt.files[0]))
+				if n, _ := countRows(t, s, other.ID); n != otherRows {
+					t.Errorf("closing one scan changed another: %d rows, want %d", n, otherRows)
 				}
 			})
 		})
@@ -670,6 +709,9 @@ func TestAbandonedFilesAreReaped(t *testing.T) {
 				if err := w.Write(ctx, []registry.Observation{obs("192.0.2.1 tcp/80 http", "10:00"), obs("192.0.2.9 tcp/80 http", "10:00")}); err != nil {
 					t.Fatal(err)
 				}
+				if err := sqlstore.Flush(ctx, w); err != nil {
+					t.Fatal(err)
+				}
 				if err := sqlstore.SetFileOwner(ctx, s, sqlstore.FileID(w), tt.owner(t), time.Now().Add(-tt.heartbeat)); err != nil {
 					t.Fatal(err)
 				}
@@ -709,8 +751,11 @@ func TestAbandonedFilesAreReaped(t *testing.T) {
 					t.Errorf("%d rows and %d files left, want 1 and 1", n, files)
 				}
 				// The presumed-dead loader, if it was alive after all,
-				// learns that its file is gone.
-				if err := w.Write(ctx, []registry.Observation{obs("192.0.2.3 tcp/80 http", "10:00")}); code(err) != registry.ECONFLICT {
+				// learns that its file is gone when it next inserts.
+				if err := w.Write(ctx, []registry.Observation{obs("192.0.2.3 tcp/80 http", "10:00")}); err != nil {
+					t.Fatal(err)
+				}
+				if err := sqlstore.Flush(ctx, w); code(err) != registry.ECONFLICT {
 					t.Errorf("write by a reaped loader: %v, want %s", err, registry.ECONFLICT)
 				}
 				if _, err := w.Commit(ctx, registry.ScanInput{}); code(err) != registry.ECONFLICT {
@@ -745,6 +790,9 @@ func TestKilledLoaderChild(t *testing.T) {
 		if err := w.Write(ctx, []registry.Observation{obs(fmt.Sprintf("198.51.100.%d tcp/80 http", i), "10:00")}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := sqlstore.Flush(ctx, w); err != nil {
+		t.Fatal(err)
 	}
 	fmt.Println("written")
 	time.Sleep(time.Minute)
@@ -888,6 +936,9 @@ func TestReadersGoOnBetweenWrites(t *testing.T) {
 			if err := w.Write(ctx, []registry.Observation{obs(fmt.Sprintf("192.0.2.%d tcp/80 http", i), "10:00")}); err != nil {
 				t.Fatal(err)
 			}
+			if err := sqlstore.Flush(ctx, w); err != nil {
+				t.Fatal(err)
+			}
 			// Shorter than SQLite's busy timeout: a held lock fails
 			// the test instead of waiting it out.
 			quick, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -957,6 +1008,189 @@ func TestConcurrentLoaders(t *testing.T) {
 		rows := observations(t, s, registry.ObservationFilter{ScanID: sc.ID, Page: registry.Page{Limit: 1}})
 		if got := line(rows[0]); got != "10.0.0.0 tcp/80 http 10:00-12:00" {
 			t.Errorf("first row %q, want the merged span 10:00-12:00", got)
+		}
+	})
+}
+
+// A database that migration 0002 left with staged rows keeps the files
+// already committed into scans still importing: migration 0004 moves
+// their rows into observations, where closing merges them. Rows of files
+// not done, and leftovers of closed scans, go with the staging table.
+func TestMigrationKeepsStagedFiles(t *testing.T) {
+	rows := []registry.Observation{
+		obs("192.0.2.2 tcp/23 unknown", "09:00"),
+		obs("192.0.2.1 tcp/80 http", "11:00", "http.server=Acme"),
+		window(obs("192.0.2.2 tcp/22 ssh tls", "09:00", "ssh.banner=x"), "12:00"),
+		obs("192.0.2.1 tcp/80 http", "10:00", "http.server=Acme"),
+	}
+	for _, dialect := range sqlstoretest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			dsn := sqlstoretest.DSN(t, dialect)
+			old, err := sqlstore.OpenMigratedTo(ctx, dsn, "0002_scans.sql")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, state := range [][2]string{{"importing", "done"}, {"importing", "loading"}, {"closed", "done"}} {
+				id, err := sqlstore.Stage0002(ctx, old, state[0], state[1], rows)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+			old.Close()
+
+			s, err := sqlstore.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			closed := closeScan(t, s, ids[0])
+			want := []string{
+				"192.0.2.1 tcp/80 http 10:00-11:00 http.server=Acme",
+				"192.0.2.2 tcp/22 ssh tls 09:00-12:00 ssh.banner=x",
+				"192.0.2.2 tcp/23 unknown 09:00",
+			}
+			if got := lines(observations(t, s, registry.ObservationFilter{ScanID: ids[0]})); !reflect.DeepEqual(got, want) {
+				t.Errorf("observations of the committed file:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if closed.Services != 3 || closed.Hosts != 2 {
+				t.Errorf("%d services, %d hosts; want 3, 2", closed.Services, closed.Hosts)
+			}
+			if dead := closeScan(t, s, ids[1]); dead.Services != 0 || len(dead.Files) != 0 {
+				t.Errorf("the loading file was kept: %d services, files %+v", dead.Services, dead.Files)
+			}
+			for _, id := range ids[1:] {
+				if n, _ := countRows(t, s, id); n != 0 {
+					t.Errorf("scan %d: %d rows, want none", id, n)
+				}
+			}
+		})
+	}
+}
+
+// Closing reads the services to merge a page at a time: every page must
+// be merged, the services on either side of a page's end alike.
+func TestCloseMergesManyServices(t *testing.T) {
+	const n = 2500 // more than two pages of services to merge
+	var first, second []registry.Observation
+	for i := range n {
+		addr := fmt.Sprintf("10.0.%d.%d", i/256, i%256)
+		first = append(first, obs(addr+" tcp/80 http", "10:00", "http.server=Acme"), obs(addr+" tcp/81 http", "10:00"))
+		second = append(second, obs(addr+" tcp/81 unknown", "09:00"), obs(addr+" tcp/80 http", "11:00", "http.server=Acme"))
+	}
+	sqlstoretest.ForEach(t, func(t *testing.T, s *sqlstore.Store) {
+		sc := newScan(t, s, "many")
+		loadFile(t, s, sc.ID, "first.json", "", first)
+		loadFile(t, s, sc.ID, "second.json", "", second)
+		closed := closeScan(t, s, sc.ID)
+		if closed.Services != 2*n || closed.Hosts != n {
+			t.Errorf("%d services, %d hosts; want %d, %d", closed.Services, closed.Hosts, 2*n, n)
+		}
+		got := lines(observations(t, s, registry.ObservationFilter{ScanID: sc.ID}))
+		for i, l := range got {
+			addr := fmt.Sprintf("10.0.%d.%d", i/2/256, i/2%256)
+			want := addr + " tcp/80 http 10:00-11:00 http.server=Acme"
+			if i%2 == 1 {
+				want = addr + " tcp/81 http 10:00"
+			}
+			if l != want {
+				t.Fatalf("row %d: %q, want %q", i, l, want)
+			}
+		}
+	})
+}
+
+// A file written as several runs is merged within each run as it is
+// written, and at close where its runs overlap: out of address order,
+// or meeting on one service.
+func TestCloseMergesAcrossRuns(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		batches [][]registry.Observation // each a run of its own
+		want    []string
+	}{
+		{
+			name: "in address order",
+			batches: [][]registry.Observation{
+				{obs("192.0.2.2 tcp/80 http", "10:00"), obs("192.0.2.1 tcp/80 http", "10:00")},
+				{obs("192.0.2.3 tcp/80 http", "10:00"), obs("192.0.2.3 tcp/80 http", "11:00")},
+			},
+			want: []string{"192.0.2.1 tcp/80 http 10:00", "192.0.2.2 tcp/80 http 10:00", "192.0.2.3 tcp/80 http 10:00-11:00"},
+		},
+		{
+			name: "a later run goes back",
+			batches: [][]registry.Observation{
+				{obs("192.0.2.2 tcp/80 http", "10:00"), obs("192.0.2.1 tcp/80 http", "10:00")},
+				{obs("192.0.2.3 tcp/80 http", "10:00"), obs("192.0.2.4 tcp/80 http", "10:00")},
+				{obs("192.0.2.1 tcp/80 http", "12:00"), obs("192.0.2.9 tcp/80 http", "10:00")},
+			},
+			want: []string{"192.0.2.1 tcp/80 http 10:00-12:00", "192.0.2.2 tcp/80 http 10:00", "192.0.2.3 tcp/80 http 10:00",
+				"192.0.2.4 tcp/80 http 10:00", "192.0.2.9 tcp/80 http 10:00"},
+		},
+		{
+			name: "runs meet on one service",
+			batches: [][]registry.Observation{
+				{obs("192.0.2.1 tcp/80 http", "10:00"), obs("192.0.2.2 tcp/80 unknown", "10:00")},
+				{obs("192.0.2.2 tcp/80 http", "11:00", "http.server=Acme"), obs("192.0.2.3 tcp/80 http", "10:00")},
+			},
+			want: []string{"192.0.2.1 tcp/80 http 10:00", "192.0.2.2 tcp/80 http 11:00 http.server=Acme", "192.0.2.3 tcp/80 http 10:00"},
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sqlstore.SetRunRows(t, 2)
+			sqlstoretest.ForEach(t, func(t *testing.T, s *sqlstore.Store) {
+				sc := newScan(t, s, "runs")
+				var rows []registry.Observation
+				for _, b := range tt.batches {
+					rows = append(rows, b...)
+				}
+				loadFile(t, s, sc.ID, "runs.json", "", rows) // in batches of two
+				closed := closeScan(t, s, sc.ID)
+				if got := lines(observations(t, s, registry.ObservationFilter{ScanID: sc.ID})); !reflect.DeepEqual(got, tt.want) {
+					t.Errorf("after close:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+				}
+				if closed.Services != int64(len(tt.want)) || closed.Files[0].Stored != int64(len(rows)) {
+					t.Errorf("%d services, %d stored; want %d, %d", closed.Services, closed.Files[0].Stored, len(tt.want), len(rows))
+				}
+			})
+		})
+	}
+}
+
+// A close that died midway leaves the scan closing: it looks importing
+// to readers, takes no more files, and the next CloseScan finishes it.
+func TestInterruptedClose(t *testing.T) {
+	sqlstoretest.ForEach(t, func(t *testing.T, s *sqlstore.Store) {
+		sc := newScan(t, s, "interrupted")
+		loadFile(t, s, sc.ID, "a.json", "", []registry.Observation{obs("192.0.2.1 tcp/80 http", "10:00")})
+		loadFile(t, s, sc.ID, "b.json", "", []registry.Observation{obs("192.0.2.1 tcp/80 http", "11:00")})
+		if err := sqlstore.InterruptClose(ctx, s, sc.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetScan(ctx, sc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != registry.ScanImporting {
+			t.Errorf("state %s, want %s", got.State, registry.ScanImporting)
+		}
+		if open, err := s.ListScans(ctx, registry.ScanFilter{State: registry.ScanImporting}); err != nil || len(open) != 1 {
+			t.Errorf("importing scans: %v, %v; want the closing one", open, err)
+		}
+		if _, err := s.BeginFile(ctx, sc.ID, registry.ScanInput{Name: "late.json"}, false); code(err) != registry.ECONFLICT {
+			t.Errorf("file into a closing scan: %v, want %s", err, registry.ECONFLICT)
+		}
+		if err := s.Observations(ctx, registry.ObservationFilter{ScanID: sc.ID}, nil); code(err) != registry.ECONFLICT {
+			t.Errorf("observations of a closing scan: %v, want %s", err, registry.ECONFLICT)
+		}
+		closed := closeScan(t, s, sc.ID)
+		if closed.State != registry.ScanClosed || closed.Services != 1 {
+			t.Errorf("state %s, %d services; want closed, 1", closed.State, closed.Services)
+		}
+		want := []string{"192.0.2.1 tcp/80 http 10:00-11:00"}
+		if got := lines(observations(t, s, registry.ObservationFilter{ScanID: sc.ID})); !reflect.DeepEqual(got, want) {
+			t.Errorf("observations %v, want %v", got, want)
 		}
 	})
 }
