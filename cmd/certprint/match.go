@@ -113,12 +113,9 @@ func (a *app) verdictsCommand() *cobra.Command {
 				return usageError{fmt.Errorf("--scan ID is required")}
 			}
 			f := registry.VerdictFilter{ScanID: scan, Class: registry.Class(class), Page: registry.Page{Limit: limit}}
-			if ip != "" {
-				addr, err := netip.ParseAddr(ip)
-				if err != nil {
-					return usageError{fmt.Errorf("--ip: %q is not an IP address", ip)}
-				}
-				f.IP = addr
+			var err error
+			if f.IP, err = ipFlag(ip); err != nil {
+				return err
 			}
 			switch f.Class {
 			case "", registry.ClassCertified, registry.ClassCertifiedOutOfScope, registry.ClassUncertified, registry.ClassUnknown:

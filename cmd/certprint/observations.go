@@ -25,12 +25,9 @@ func (a *app) observationsCommand() *cobra.Command {
 				return usageError{fmt.Errorf("--scan ID is required")}
 			}
 			f := registry.ObservationFilter{ScanID: scan, Protocol: protocol, Page: registry.Page{Limit: limit}}
-			if ip != "" {
-				addr, err := netip.ParseAddr(ip)
-				if err != nil {
-					return usageError{fmt.Errorf("--ip: %q is not an IP address", ip)}
-				}
-				f.IP = addr
+			var err error
+			if f.IP, err = ipFlag(ip); err != nil {
+				return err
 			}
 			return a.withStore(cmd.Context(), func(s *sqlstore.Store) error {
 				return s.Observations(cmd.Context(), f, a.printObservation)
@@ -66,4 +63,16 @@ func (a *app) printObservation(o *registry.Observation) error {
 	}
 	_, err := fmt.Fprintln(a.stdout, terminalSafe(b.String()))
 	return err
+}
+
+// ipFlag reads an --ip flag: empty means every address.
+func ipFlag(s string) (netip.Addr, error) {
+	if s == "" {
+		return netip.Addr{}, nil
+	}
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		return addr, usageError{fmt.Errorf("--ip: %q is not an IP address", s)}
+	}
+	return addr, nil
 }

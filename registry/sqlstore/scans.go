@@ -627,11 +627,7 @@ func (s *Store) Observations(ctx context.Context, f registry.ObservationFilter, 
 		q += ` OFFSET ?`
 		args = append(args, f.Page.Offset)
 	}
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
-	}
-	rows, err := sqlDB.QueryContext(ctx, s.rebind(q), args...)
+	rows, err := s.stream(ctx, q, args)
 	if err != nil {
 		return wrap(op, err)
 	}

@@ -305,11 +305,7 @@ func (s *Store) Verdicts(ctx context.Context, f registry.VerdictFilter, fn func(
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, f.Page.Limit, f.Page.Offset)
 	}
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
-	}
-	rows, err := sqlDB.QueryContext(ctx, s.rebind(q), args...)
+	rows, err := s.stream(ctx, q, args)
 	if err != nil {
 		return wrap(op, err)
 	}
@@ -329,4 +325,14 @@ func (s *Store) Verdicts(ctx context.Context, f registry.VerdictFilter, fn func(
 		}
 	}
 	return wrap(op, rows.Err())
+}
+
+// stream runs a query through database/sql rather than gorm, so that rows
+// are read one at a time and memory does not grow with the result.
+func (s *Store) stream(ctx context.Context, q string, args []any) (*sql.Rows, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	return sqlDB.QueryContext(ctx, s.rebind(q), args...)
 }
