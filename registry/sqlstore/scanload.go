@@ -282,16 +282,25 @@ func (w *fileWriter) Write(ctx context.Context, batch []registry.Observation) er
 }
 
 // flush hands the gathered run to a goroutine that inserts it, once the
-// run before it is in.
+// run before it is in. It sorts and merges the run first, while the run
+// before is still going in: the goroutine that inserts is the one that
+// the other core cannot help (SQLite has one writer).
 func (w *fileWriter) flush(ctx context.Context) error {
+	r := w.cur
+	records := int64(len(r.recs))
+	var bounds keyRange
+	if records > 0 {
+		r.sort()
+		bounds = r.bounds()
+		r.merge()
+	}
 	if err := w.wait(); err != nil {
 		return err
 	}
 	w.flushed = time.Now()
-	if len(w.cur.recs) == 0 {
+	if records == 0 {
 		return nil
 	}
-	r := w.cur
 	w.cur, w.spare = w.spare, nil
 	if w.cur == nil {
 		w.cur = &run{}
@@ -300,9 +309,7 @@ func (w *fileWriter) flush(ctx context.Context) error {
 	done := make(chan inserted, 1)
 	w.inflight = done
 	go func() {
-		records := int64(len(r.recs))
-		bounds, err := w.inserting.run(ctx, r)
-		done <- inserted{records, bounds, err}
+		done <- inserted{records, bounds, w.inserting.run(ctx, r)}
 	}()
 	w.spare = r // not touched again before wait
 	return nil

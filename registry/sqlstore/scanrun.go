@@ -171,37 +171,77 @@ type inserter struct {
 	db             *sql.DB
 	scanID, fileID int64
 
-	conn      *sql.Conn           // nil until the first insert
-	stmts     map[int]driver.Stmt // multi-row inserts by number of rows
-	heartbeat driver.Stmt         // refreshes the file's heartbeat
-	args      []any               // one statement's values
-	named     []driver.NamedValue // the same, for the driver
+	conn  *sql.Conn           // nil until the first insert
+	stmts map[int]driver.Stmt // multi-row inserts by number of rows
+	// checkpointing is closed when the last checkpoint started is over;
+	// nil before the first.
+	checkpointing chan struct{}
+	heartbeat     driver.Stmt         // refreshes the file's heartbeat
+	args          []any               // one statement's values
+	named         []driver.NamedValue // the same, for the driver
 }
 
 // maxCachedStmts bounds the prepared inserts an inserter keeps: full
 // statements use one size, the rest of a run another.
 const maxCachedStmts = 8
 
-// run sorts and merges r and inserts it. It returns the run's bounds.
-func (ins *inserter) run(ctx context.Context, r *run) (keyRange, error) {
-	r.sort()
-	bounds := r.bounds()
-	r.merge()
+// run inserts r, sorted and merged.
+func (ins *inserter) run(ctx context.Context, r *run) error {
 	if ins.conn == nil {
 		conn, err := ins.db.Conn(ctx)
 		if err != nil {
-			return bounds, err
+			return err
 		}
 		ins.conn = conn
+		if ins.s.dialect == "sqlite" {
+			// Copying the write-ahead log into the database is left to
+			// checkpoint, on another connection and so another core: in
+			// the transaction that crosses the log's threshold it would
+			// hold up the one writer SQLite has.
+			if _, err := conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+				return err
+			}
+		}
 	}
 	for off := 0; off < len(r.recs); off += rowsPerTransaction {
 		recs := r.recs[off:min(off+rowsPerTransaction, len(r.recs))]
 		err := ins.conn.Raw(func(dc any) error { return ins.insert(ctx, dc.(driver.Conn), r, recs) })
 		if err != nil {
-			return bounds, err
+			return err
 		}
 	}
-	return bounds, nil
+	if ins.s.dialect == "sqlite" && !ins.checkpointBusy() {
+		done := make(chan struct{})
+		ins.checkpointing = done
+		go func() {
+			defer close(done)
+			ins.checkpoint(context.WithoutCancel(ctx))
+		}()
+	}
+	return nil
+}
+
+// checkpointBusy reports whether a checkpoint is still running.
+func (ins *inserter) checkpointBusy() bool {
+	if ins.checkpointing == nil {
+		return false
+	}
+	select {
+	case <-ins.checkpointing:
+		return false
+	default:
+		return true
+	}
+}
+
+// checkpoint copies what the write-ahead log holds into the database
+// without waiting for the writer (PASSIVE), so that the log can start
+// over instead of growing with the file. One runs at a time; the next
+// run starts another once it is over.
+func (ins *inserter) checkpoint(ctx context.Context) {
+	// A checkpoint that cannot finish (a reader holds old pages) is
+	// simply tried again after the next run.
+	ins.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
 }
 
 // insert writes records of r in one transaction on c, after checking that
@@ -325,8 +365,16 @@ func (ins *inserter) stmt(ctx context.Context, c driver.Conn, n int) (st driver.
 
 // close releases the statements and the connection.
 func (ins *inserter) close() {
+	if ins.checkpointing != nil {
+		<-ins.checkpointing
+		ins.checkpointing = nil
+	}
 	if ins.conn == nil {
 		return
+	}
+	if ins.s.dialect == "sqlite" {
+		// Back to SQLite's default for whoever uses the connection next.
+		ins.conn.ExecContext(context.Background(), `PRAGMA wal_autocheckpoint = 1000`)
 	}
 	ins.conn.Raw(func(any) error {
 		for n, st := range ins.stmts {
