@@ -179,6 +179,24 @@ func TestSSHHostKeyForms(t *testing.T) {
 	}
 }
 
+func TestSetSSHBanner(t *testing.T) {
+	for _, c := range []struct{ name, text, want string }{
+		{"line", "SSH-2.0-dropbear_2022.83", "SSH-2.0-dropbear_2022.83"},
+		{"line end", "SSH-2.0-dropbear_2022.83\r\n", "SSH-2.0-dropbear_2022.83"},
+		{"the server's KEXINIT after it", "SSH-2.0-dropbear_2022.83\r\n\x00\x00\x01\xfc\x07\x14=\x8e\x01\xdf\nmore", "SSH-2.0-dropbear_2022.83"},
+		{"lines before it", "Authorised use only\r\nSSH-2.0-OpenSSH_9.2p1\r\n", "SSH-2.0-OpenSSH_9.2p1"},
+		{"no SSH- line: the first", "not ssh\r\nat all", "not ssh"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := Fields{}
+			f.SetSSHBanner(c.text)
+			if got := f[registry.FieldSSHBanner]; got != c.want {
+				t.Errorf("ssh.banner %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
 func TestTelnetText(t *testing.T) {
 	in := []byte("\xff\xfd\x18\xff\xfb\x01\xff\xfa\x18\x01\xff\xf0Acme login: \xff\xff\x00")
 	if got := TelnetText(in); got != "Acme login: \xff" {

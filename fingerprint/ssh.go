@@ -88,8 +88,20 @@ func SHA256Hex(fp string) (string, bool) {
 }
 
 // SetSSHBanner stores the server's identification line without its line
-// ending.
-func (f Fields) SetSSHBanner(line string) {
+// ending. text may be more than that line: the first bytes a scanner
+// read (nmap's banner script). The identification is the line that
+// begins with "SSH-" (RFC 4253, 4.2: other lines may come before it);
+// what follows it is the binary packet protocol, which a server may
+// start without waiting for the client's line (dropbear sends its
+// KEXINIT at once) and whose random cookie differs on every connection.
+func (f Fields) SetSSHBanner(text string) {
+	line, _, _ := strings.Cut(text, "\n")
+	for l := range strings.Lines(text) {
+		if strings.HasPrefix(l, "SSH-") {
+			line = l
+			break
+		}
+	}
 	f.Set(registry.FieldSSHBanner, strings.TrimRight(line, "\r\n"))
 }
 

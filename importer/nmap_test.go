@@ -277,6 +277,11 @@ func TestNmapBanner(t *testing.T) {
 			registry.FieldBanner, `\x00\x01abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnop`},
 		{"telnet negotiation dropped", "telnet", `\xFF\xFB\x01\xFF\xFB\x03login:\x20`, registry.FieldTelnetBanner, "login:"},
 		{"ssh", "ssh", `SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.5`, registry.FieldSSHBanner, "SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.5"},
+		// What nmap 7.93 wrote for Debian's dropbear 2022.83: dropbear sends its
+		// KEXINIT without waiting for the client's line.
+		{"ssh, the KEXINIT after the line", "ssh",
+			"SSH-2.0-dropbear_2022.83\\x0D\\x0A\\x00\\x00\\x01\\xFC\\x07\\x14=\\x8E\\x\n01\\xDF\\xF4\\x10\\xEB\\x87]\\x15\\x93\\x84%\\xB2\\xC1j\\x00\\x00\\x00\\xD8curve25...\n",
+			registry.FieldSSHBanner, "SSH-2.0-dropbear_2022.83"},
 		{"ftp line break", "ftp", `220 ready\x0D\x0A`, registry.FieldFTPBanner, "220 ready"},
 		{"smtp", "smtp", `220 mx ESMTP`, registry.FieldSMTPBanner, "220 mx ESMTP"},
 	}
