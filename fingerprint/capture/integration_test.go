@@ -42,14 +42,22 @@ var ctx = registry.WithActor(context.Background(), registry.Actor{Name: "capture
 
 // requireNmap skips a test that needs the real nmap when it is missing,
 // and fails it under CI=true, where .ci/run installs nmap.
-func requireNmap(t *testing.T) {
+func requireNmap(t *testing.T) { requireTool(t, "nmap", "nmap") }
+
+// requireTool returns the path of binary (a name looked up in PATH, or an
+// absolute path: Debian keeps servers in /usr/sbin, often not in PATH). A
+// test skips when it is missing, and fails under CI=true, where .ci/run
+// installs the Debian package pkg.
+func requireTool(t *testing.T, binary, pkg string) string {
 	t.Helper()
-	if _, err := exec.LookPath("nmap"); err != nil {
+	path, err := exec.LookPath(binary)
+	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("nmap is required under CI=true (.ci/run installs it): %v", err)
+			t.Fatalf("%s is required under CI=true (.ci/run installs the Debian package %s): %v", binary, pkg, err)
 		}
-		t.Skipf("nmap not installed: %v", err)
+		t.Skipf("%s not installed (Debian package %s): %v", binary, pkg, err)
 	}
+	return path
 }
 
 // The distinctive things the reference device says.
@@ -280,7 +288,16 @@ func referenceDeviceScan(t *testing.T) referenceCapture {
 		t.Fatalf("store the profile: %v", err)
 	}
 
-	scan, err := store.CreateScan(ctx, &registry.Scan{Name: "reference capture", Probed: []string{"127.0.0.1/32"}, Ports: strings.Split(dev.ports(), ",")})
+	scanID := importCapture(t, store, "reference capture", res, dev.ports())
+	return referenceCapture{Store: store, ScanID: scanID, ModelRef: deviceModel, Device: dev, Result: res, Learned: learned}
+}
+
+// importCapture imports a capture's nmap XML into store as a closed scan
+// of 127.0.0.1 on ports (comma-separated), as `scan import` would, and
+// returns the scan's id.
+func importCapture(t *testing.T, store *sqlstore.Store, name string, res *capture.Result, ports string) int64 {
+	t.Helper()
+	scan, err := store.CreateScan(ctx, &registry.Scan{Name: name, Probed: []string{"127.0.0.1/32"}, Ports: strings.Split(ports, ",")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +309,30 @@ func referenceDeviceScan(t *testing.T) referenceCapture {
 	if _, err := store.CloseScan(ctx, scan.ID); err != nil {
 		t.Fatal(err)
 	}
-	return referenceCapture{Store: store, ScanID: scan.ID, ModelRef: deviceModel, Device: dev, Result: res, Learned: learned}
+	return scan.ID
+}
+
+// matchScan matches a closed scan against the store's registry as it is
+// now, as `certprint match` does, and returns the index it used and the
+// verdicts it stored.
+func matchScan(t *testing.T, store *sqlstore.Store, scanID int64) (*fingerprint.Index, []registry.Verdict) {
+	t.Helper()
+	ix, rev, err := fingerprint.IndexFor(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fingerprint.MatchScan(ctx, ix, store, store, scanID, fingerprint.MatchOptions{Revision: rev}); err != nil {
+		t.Fatal(err)
+	}
+	var verdicts []registry.Verdict
+	err = store.Verdicts(ctx, registry.VerdictFilter{ScanID: scanID}, func(v *registry.Verdict) error {
+		verdicts = append(verdicts, *v)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix, verdicts
 }
 
 // The must-show of issue 5 that needs no matcher: real services on the
@@ -378,21 +418,7 @@ func TestCaptureReferenceDevice(t *testing.T) {
 	// The scan's host is the reference device: matched against the
 	// registry holding its stored profile, it is that model, and the
 	// verdict lists the evidence.
-	ix, rev, err := fingerprint.IndexFor(ctx, rc.Store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fingerprint.MatchScan(ctx, ix, rc.Store, rc.Store, rc.ScanID, fingerprint.MatchOptions{Revision: rev}); err != nil {
-		t.Fatal(err)
-	}
-	var verdicts []registry.Verdict
-	err = rc.Store.Verdicts(ctx, registry.VerdictFilter{ScanID: rc.ScanID}, func(v *registry.Verdict) error {
-		verdicts = append(verdicts, *v)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, verdicts := matchScan(t, rc.Store, rc.ScanID)
 	var device *registry.Verdict
 	for i := range verdicts {
 		if slices.Contains(verdicts[i].Ports, fmt.Sprintf("tcp/%d", dev.HTTP)) {
