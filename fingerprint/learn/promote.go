@@ -195,60 +195,86 @@ func withoutAddresses(res *Result, addrs []netip.Addr) *registry.Profile {
 // Merge adds learned signatures to a model's existing profile. Promotion
 // merges rather than replaces, because the existing signatures often say
 // what the scan could not show (a realm nmap does not read, a service the
-// reviewed devices kept closed) and a certification body wrote or
-// captured them on purpose. An existing signature is removed only when
+// reviewed devices kept closed, a version pattern learned at several
+// firmware versions where the reviewed devices ran one) and a
+// certification body wrote or captured them on purpose. Of two
+// signatures of the same service (protocol, transport, port, TLS), one
+// subsumes the other when it constrains every field the other does, each
+// at least as generally (an exact value the other's pattern accepts, a
+// shorter prefix, the same pattern). Then:
 //
-//   - a learned signature of the same service (protocol, transport, port,
-//     TLS) constrains every field it constrains: the learned one says the
-//     same and more, from devices in the field; or
-//   - a reviewed device contradicts it: on a service it applies to, a
-//     field it constrains holds a value it rejects. The reviewers say the
-//     devices are the model, and the matcher counts a contradicted
-//     predicate against the model.
+//   - an existing signature a reviewed device contradicts (on a service it
+//     applies to, a field it constrains holds a value it rejects) is
+//     removed: the reviewers say the devices are the model, and the
+//     matcher counts a contradicted predicate against it;
+//   - a learned signature an existing one subsumes is not added: it says
+//     nothing new, and a narrower copy (one firmware's exact banner where
+//     the profile has a version pattern) would contradict the model's
+//     devices on other firmware;
+//   - an existing signature a learned one subsumes is replaced by it;
+//   - every other signature, existing or learned, is kept, the existing
+//     ones first.
 //
-// Every other existing signature is kept, before the learned ones. Kept
-// and Replaced name the existing signatures by service.
+// Kept and Replaced name the existing signatures by service.
 func Merge(existing, learned *registry.Profile, obs []registry.Observation) (*registry.Profile, []string, []Dropped) {
 	out := &registry.Profile{}
 	var kept []string
 	var replaced []Dropped
+	var current []registry.Signature
 	if existing != nil {
 		for _, e := range existing.Signatures {
 			if field, ok := contradicted(e, obs); ok {
 				replaced = append(replaced, Dropped{Service: sigName(e), Field: field, Reason: "a reviewed device shows another value"})
 				continue
 			}
-			if covered(e, learned) {
-				replaced = append(replaced, Dropped{Service: sigName(e), Reason: "a learned signature of the service constrains every field it does"})
-				continue
-			}
-			out.Signatures = append(out.Signatures, e)
-			kept = append(kept, sigName(e))
+			current = append(current, e)
 		}
 	}
-	out.Signatures = append(out.Signatures, learned.Signatures...)
+	var add []registry.Signature
+	for _, l := range learned.Signatures {
+		if !slices.ContainsFunc(current, func(e registry.Signature) bool { return subsumes(e, l) }) {
+			add = append(add, l)
+		}
+	}
+	for _, e := range current {
+		if slices.ContainsFunc(add, func(l registry.Signature) bool { return subsumes(l, e) }) {
+			replaced = append(replaced, Dropped{Service: sigName(e), Reason: "a learned signature of the service says all it does, as or more generally"})
+			continue
+		}
+		out.Signatures = append(out.Signatures, e)
+		kept = append(kept, sigName(e))
+	}
+	out.Signatures = append(out.Signatures, add...)
 	return out, kept, replaced
 }
 
 func tlsOf(s registry.Signature) bool { return s.TLS != nil && *s.TLS }
 
-func covered(e registry.Signature, learned *registry.Profile) bool {
-	for _, l := range learned.Signatures {
-		if l.Protocol != e.Protocol || l.Transport != e.Transport || l.Port != e.Port || tlsOf(l) != tlsOf(e) {
-			continue
-		}
-		all := true
-		for name := range e.Fields {
-			if _, ok := l.Fields[name]; !ok {
-				all = false
-				break
-			}
-		}
-		if all {
-			return true
+// subsumes reports whether g is a signature of the same service as s
+// that constrains every field s does, each at least as generally.
+func subsumes(g, s registry.Signature) bool {
+	if g.Protocol != s.Protocol || g.Transport != s.Transport || g.Port != s.Port || tlsOf(g) != tlsOf(s) {
+		return false
+	}
+	for name, p := range s.Fields {
+		q, ok := g.Fields[name]
+		if !ok || !generalizes(q, p) {
+			return false
 		}
 	}
-	return false
+	return true
+}
+
+// generalizes reports whether g accepts every value p does, as far as
+// that can be told without comparing two patterns.
+func generalizes(g, p registry.Predicate) bool {
+	switch {
+	case p.Exact != "":
+		return predicateHolds(g, p.Exact)
+	case p.Prefix != "":
+		return g.Prefix != "" && strings.HasPrefix(p.Prefix, g.Prefix)
+	}
+	return g == p
 }
 
 // contradicted returns a field of s that an observation s applies to

@@ -13,7 +13,8 @@ func sig(protocol string, port int, fields map[string]registry.Predicate) regist
 }
 
 // Merge keeps what the reviewed devices neither restate nor contradict,
-// and says why it removes the rest.
+// says why it removes the rest, and adds no learned signature that an
+// existing one already says more generally.
 func TestMerge(t *testing.T) {
 	learned := &registry.Profile{Signatures: []registry.Signature{
 		sig("http", 80, map[string]registry.Predicate{
@@ -26,22 +27,30 @@ func TestMerge(t *testing.T) {
 	for _, c := range []struct {
 		name     string
 		existing registry.Signature
-		kept     bool
-		reason   string
+		kept     bool   // the existing signature stays
+		added    bool   // the learned signature is added
+		reason   string // why the existing one goes
 	}{
-		{"restated by the learned signature", sig("http", 80, map[string]registry.Predicate{registry.FieldHTTPServer: {Exact: "Acme-httpd/1.0"}}), false, "constrains every field"},
-		{"contradicted by a reviewed device", sig("http", 0, map[string]registry.Predicate{registry.FieldHTTPTitle: {Exact: "Acme R100 (fw 1.2.0)"}}), false, "another value"},
-		{"a field the scan did not show", sig("http", 80, map[string]registry.Predicate{registry.FieldHTTPWWWAuthenticate: {Exact: `Basic realm="R100"`}}), true, ""},
-		{"a service the devices kept closed", sig("telnet", 23, map[string]registry.Predicate{registry.FieldTelnetBanner: {Prefix: "Acme R100 login"}}), true, ""},
-		{"the same fields on another port", sig("http", 8080, map[string]registry.Predicate{registry.FieldHTTPServer: {Exact: "Acme-httpd/1.0"}}), true, ""},
-		{"more fields than the learned signature", sig("http", 80, map[string]registry.Predicate{
-			registry.FieldHTTPServer: {Exact: "Acme-httpd/1.0"}, registry.FieldHTTPLocation: {Exact: "/login.htm"}}), true, ""},
+		{"restated by the learned signature", sig("http", 80, map[string]registry.Predicate{registry.FieldHTTPServer: {Exact: "Acme-httpd/1.0"}}), false, true, "says all it does"},
+		{"an exact value the learned pattern accepts", sig("http", 80, map[string]registry.Predicate{registry.FieldHTTPTitle: {Exact: "Acme R100 (fw 1.3.0)"}}), false, true, "more generally"},
+		{"contradicted by a reviewed device", sig("http", 0, map[string]registry.Predicate{registry.FieldHTTPTitle: {Exact: "Acme R100 (fw 1.2.0)"}}), false, true, "another value"},
+		{"already more general than the learned one", sig("http", 80, map[string]registry.Predicate{
+			registry.FieldHTTPTitle:  {Regex: `^Acme R100 \(fw (?P<version>[0-9.]+)\)$`},
+			registry.FieldHTTPServer: {Prefix: "Acme-httpd/"}}), true, false, ""},
+		{"a field the scan did not show", sig("http", 80, map[string]registry.Predicate{registry.FieldHTTPWWWAuthenticate: {Exact: `Basic realm="R100"`}}), true, true, ""},
+		{"a service the devices kept closed", sig("telnet", 23, map[string]registry.Predicate{registry.FieldTelnetBanner: {Prefix: "Acme R100 login"}}), true, true, ""},
+		{"the same fields on another port", sig("http", 8080, map[string]registry.Predicate{registry.FieldHTTPServer: {Exact: "Acme-httpd/1.0"}}), true, true, ""},
+		{"a narrower prefix beside an exact value", sig("http", 80, map[string]registry.Predicate{
+			registry.FieldHTTPServer: {Prefix: "Acme-httpd/1.0"}, registry.FieldHTTPTitle: {Exact: "Acme R100 (fw 1.3.0)"}}), true, true, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, kept, replaced := Merge(&registry.Profile{Signatures: []registry.Signature{c.existing}}, learned, device)
-			want := 1
+			want := 0
 			if c.kept {
-				want = 2
+				want++
+			}
+			if c.added {
+				want++
 			}
 			if len(got.Signatures) != want || (len(kept) == 1) != c.kept || (len(replaced) == 1) == c.kept {
 				t.Fatalf("%d signatures, kept %v, replaced %+v", len(got.Signatures), kept, replaced)
@@ -49,8 +58,9 @@ func TestMerge(t *testing.T) {
 			if !c.kept && !strings.Contains(replaced[0].Reason, c.reason) {
 				t.Errorf("replaced because %q, want %q", replaced[0].Reason, c.reason)
 			}
-			if last := got.Signatures[len(got.Signatures)-1]; last.Fields[registry.FieldHTTPTitle].Regex == "" {
-				t.Errorf("the learned signature is not last: %+v", got.Signatures)
+			last := got.Signatures[len(got.Signatures)-1]
+			if isLearned := last.Fields[registry.FieldHTTPServer].Exact == "Acme-httpd/1.0" && last.Fields[registry.FieldHTTPTitle].Regex != ""; isLearned != c.added {
+				t.Errorf("the learned signature added %v, want %v: %+v", isLearned, c.added, got.Signatures)
 			}
 		})
 	}
