@@ -235,8 +235,8 @@ func (a *app) promote(ctx context.Context, s *sqlstore.Store, pw profileWrite, s
 	if a.json {
 		return a.printJSON(p)
 	}
-	fmt.Fprintf(a.stdout, "profile of %s promoted from %d reviewed devices of scan %d (%d confirmed, %d corrected; reviewed by %s): %d learned signatures, %d kept\n",
-		pw.model, p.Devices, scan, p.Confirmed, p.Corrected, terminalSafe(strings.Join(p.Reviewers, ", ")), p.Learned, len(p.Kept))
+	fmt.Fprintf(a.stdout, "profile of %s promoted from %d reviewed devices of scan %d (%d confirmed, %d corrected; reviewed by %s): %d signatures learned, %d added, %d existing kept\n",
+		pw.model, p.Devices, scan, p.Confirmed, p.Corrected, terminalSafe(strings.Join(p.Reviewers, ", ")), p.Learned, p.Added, len(p.Kept))
 	a.printProfile(p.Profile)
 	if p.Stored {
 		a.say("stored as the profile of %s; match the scan again to see its verdicts change", pw.model)

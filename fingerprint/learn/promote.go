@@ -31,6 +31,7 @@ type Promotion struct {
 	Stored    bool              `json:"stored" doc:"False for a dry run"`
 	Profile   *registry.Profile `json:"profile" doc:"The model's profile as the promotion makes it: the existing signatures kept, then the learned ones"`
 	Learned   int               `json:"learned" doc:"Signatures learned from the reviewed devices"`
+	Added     int               `json:"added" doc:"Learned signatures added: those no existing signature already says as or more generally"`
 	Devices   int               `json:"devices" doc:"Reviewed devices learned from"`
 	Confirmed int               `json:"confirmed"`
 	Corrected int               `json:"corrected"`
@@ -125,6 +126,7 @@ func Promote(ctx context.Context, src Sources, ref string, scanID int64, dryRun 
 	}
 	out.Learned = len(learned.Signatures)
 	out.Profile, out.Kept, out.Replaced = Merge(model.Profile, learned, all)
+	out.Added = len(out.Profile.Signatures) - len(out.Kept)
 	if dryRun {
 		return out, nil
 	}
