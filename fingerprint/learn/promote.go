@@ -154,8 +154,12 @@ func deviceObservations(ctx context.Context, scans registry.ScanService, scanID 
 // reviewNote says where promoted signatures came from; it names no
 // address (profiles are public).
 func reviewNote(scanID int64, p *Promotion) string {
-	note := fmt.Sprintf("promoted from reviews of scan %d: %d devices (%d confirmed, %d corrected) reviewed by %s",
-		scanID, p.Confirmed+p.Corrected, p.Confirmed, p.Corrected, strings.Join(p.Reviewers, ", "))
+	devices := "devices"
+	if p.Confirmed+p.Corrected == 1 {
+		devices = "device"
+	}
+	note := fmt.Sprintf("promoted from reviews of scan %d: %d %s (%d confirmed, %d corrected) reviewed by %s",
+		scanID, p.Confirmed+p.Corrected, devices, p.Confirmed, p.Corrected, strings.Join(p.Reviewers, ", "))
 	if len(note) > 1000 {
 		note = strings.ToValidUTF8(note[:997], "") + "..."
 	}
