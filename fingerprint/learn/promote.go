@@ -52,7 +52,8 @@ const ReviewTool = "certprint review"
 // ports. The learned signatures are merged into the model's profile (see
 // Merge), which SetProfile stores, audited, unless dryRun. ENOTFOUND for
 // an unknown model or scan; ECONFLICT when no current review names the
-// model, or nothing could be learned from the devices.
+// model, nothing could be learned from the devices, or they hold more
+// than MaxObservations observations.
 func Promote(ctx context.Context, src Sources, ref string, scanID int64, dryRun bool) (*Promotion, error) {
 	model, err := src.Registry.GetModel(ctx, ref, false)
 	if err != nil {
@@ -115,7 +116,10 @@ func Promote(ctx context.Context, src Sources, ref string, scanID int64, dryRun 
 		out.Dropped = res.Dropped
 	}
 	if err != nil {
-		if errors.Is(err, ErrNothingLearned) {
+		// Nothing learned, or more devices than one learns from at once:
+		// either way what is stored does not allow it, and the API must
+		// not answer 500.
+		if registry.AsError(err) == nil && !errors.Is(err, context.Canceled) {
 			err = registry.Errorf(registry.ECONFLICT, "%s: %v", ref, err)
 		}
 		return out, err
