@@ -132,7 +132,7 @@ type AuditEvent struct {
 	At     time.Time       `json:"at"`
 	Actor  string          `json:"actor"`
 	Action string          `json:"action" enum:"create,update,status"`
-	Entity string          `json:"entity" enum:"program,model,certification,profile"`
+	Entity string          `json:"entity" enum:"program,model,certification,profile,review"`
 	Key    string          `json:"key"`
 	Before json.RawMessage `json:"before,omitempty"`
 	After  json.RawMessage `json:"after,omitempty"`

@@ -61,6 +61,12 @@ type Verdict struct {
 	Matcher         string                   `json:"matcher_version"`
 	Review          ReviewState              `json:"review"`
 	ReviewedBy      string                   `json:"reviewed_by,omitempty"`
+	// The fields below come from the device's review (ReviewService), not
+	// from the match: a review outlives the run it was made on.
+	ReviewedAt  time.Time `json:"reviewed_at,omitzero"`
+	ReviewModel string    `json:"review_model,omitempty" doc:"The model the reviewer says the device is: the confirmed or the corrected one; after a re-match it may differ from model_refs"`
+	ReviewNote  string    `json:"review_note,omitempty"`
+	ReviewID    int64     `json:"review_id,omitempty"`
 }
 
 // ProgramStatus is a device's standing in one programme on the date it was

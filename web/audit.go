@@ -10,8 +10,8 @@ import (
 )
 
 type auditInput struct {
-	Entity string `query:"entity" enum:"program,model,certification,profile"`
-	Key    string `query:"key" maxLength:"256" doc:"A programme code, model ref, or PROGRAM/CERTIFICATE_ID"`
+	Entity string `query:"entity" enum:"program,model,certification,profile,review"`
+	Key    string `query:"key" maxLength:"256" doc:"A programme code, model ref, PROGRAM/CERTIFICATE_ID, or SCAN/REVIEW_ID"`
 	PageInput
 }
 

@@ -31,7 +31,10 @@ type Services struct {
 	Tokens   registry.TokenService
 	Scans    registry.ScanService
 	Verdicts registry.VerdictService
-	Logger   *slog.Logger
+	// Reviews stores reviews of verdicts; with Registry and Scans it
+	// adds the review and promote operations.
+	Reviews registry.ReviewService
+	Logger  *slog.Logger
 	// MaxUpload bounds one uploaded scan file (DefaultMaxUpload if 0).
 	MaxUpload int64
 	// MaxProfileUpload bounds the capture files of one profile learn
@@ -94,6 +97,9 @@ func NewAPI(mux *http.ServeMux, s Services) huma.API {
 	}
 	if s.Registry != nil && s.Scans != nil && s.Verdicts != nil {
 		h.registerVerdicts(api)
+	}
+	if s.Registry != nil && s.Scans != nil && s.Reviews != nil {
+		h.registerReviews(api)
 	}
 	return api
 }

@@ -64,6 +64,7 @@ func (a *app) match(ctx context.Context, s *sqlstore.Store, ix *fingerprint.Inde
 	if err != nil {
 		return err
 	}
+	a.reportStaleReviews(ctx, s, scan)
 	if a.json {
 		return a.printJSON(run)
 	}
@@ -150,6 +151,33 @@ func (a *app) printVerdict(v *registry.Verdict) error {
 	if v.Reason != "" {
 		line += " (" + v.Reason + ")"
 	}
+	if v.Review != "" && v.Review != registry.ReviewAuto {
+		line += " [" + string(v.Review)
+		if v.ReviewModel != "" {
+			line += " as " + v.ReviewModel
+		}
+		line += " by " + v.ReviewedBy + "]"
+	}
 	_, err := fmt.Fprintln(a.stdout, terminalSafe(line))
 	return err
+}
+
+// reportStaleReviews says how many reviews of the scan name a device the
+// run just committed no longer has: they are kept, not lost, and someone
+// should look at those devices again.
+func (a *app) reportStaleReviews(ctx context.Context, s *sqlstore.Store, scan int64) {
+	reviews, err := s.Reviews(ctx, registry.ReviewFilter{ScanID: scan})
+	if err != nil {
+		a.say("scan %d: reviews not checked: %s", scan, terminalSafe(err.Error()))
+		return
+	}
+	stale := 0
+	for _, r := range reviews {
+		if r.Stale {
+			stale++
+		}
+	}
+	if stale > 0 {
+		a.say("scan %d: %d of %d reviews name a device this run no longer has (kept; certprint verdicts reviews --scan %d --stale)", scan, stale, len(reviews), scan)
+	}
 }

@@ -74,6 +74,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.serveCommand(), a.demoCommand(), a.registryCommand(), a.tokenCommand(),
 		a.scanCommand(), a.observationsCommand(), a.matchCommand(), a.verdictsCommand(), a.synthCommand(), a.evalCommand(),
 		a.profileCommand())
+	a.addReviewCommands(root)
 	return root
 }
 

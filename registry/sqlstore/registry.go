@@ -254,15 +254,21 @@ func stripRecord(err error) error {
 	return err
 }
 
+// revision is the id of the latest audit event of the registry itself.
+// Reviews of verdicts are in the audit log too, but they change nothing
+// a match reads: counting them would make identical registries look
+// different to the verdicts that record a revision. The walk down the
+// ids stops at the first registry event, so it reads as many rows as
+// reviews were written since.
 func revision(tx *gorm.DB) (int64, error) {
-	var rev *int64
-	if err := tx.Model(&auditRow{}).Select("MAX(id)").Scan(&rev).Error; err != nil {
+	var rev []int64
+	if err := tx.Model(&auditRow{}).Where("entity <> ?", auditReview).Order("id DESC").Limit(1).Pluck("id", &rev).Error; err != nil {
 		return 0, err
 	}
-	if rev == nil {
+	if len(rev) == 0 {
 		return 0, nil
 	}
-	return *rev, nil
+	return rev[0], nil
 }
 
 // Revision implements registry.RegistryService.

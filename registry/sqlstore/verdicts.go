@@ -290,7 +290,11 @@ func (s *Store) Verdicts(ctx context.Context, f registry.VerdictFilter, fn func(
 		return err
 	}
 	op := fmt.Sprintf("verdicts of scan %d", f.ScanID)
-	q := `SELECT body FROM verdicts WHERE run_id = ?`
+	reviews, err := s.reviewsByDevice(ctx, f.ScanID, f.IP)
+	if err != nil {
+		return wrap(op, err)
+	}
+	q := `SELECT ip_sort, body FROM verdicts WHERE run_id = ?`
 	args := []any{run.ID}
 	if f.IP.IsValid() {
 		q += ` AND ip_sort = ?`
@@ -311,8 +315,8 @@ func (s *Store) Verdicts(ctx context.Context, f registry.VerdictFilter, fn func(
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var body string
-		if err := rows.Scan(&body); err != nil {
+		var key, body string
+		if err := rows.Scan(&key, &body); err != nil {
 			return wrap(op, err)
 		}
 		var v registry.Verdict
@@ -320,6 +324,9 @@ func (s *Store) Verdicts(ctx context.Context, f registry.VerdictFilter, fn func(
 			return wrap(op, fmt.Errorf("stored verdict: %w", err))
 		}
 		v.ScanID = f.ScanID
+		if r := reviews[deviceKey(key, v.Ports)]; r != nil {
+			r.Apply(&v)
+		}
 		if err := fn(&v); err != nil {
 			return err
 		}
