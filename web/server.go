@@ -95,6 +95,9 @@ func NewAPI(mux *http.ServeMux, s Services) huma.API {
 	if s.Registry != nil && s.Scans != nil && s.Verdicts != nil {
 		h.registerVerdicts(api)
 	}
+	if s.Registry != nil && s.Scans != nil {
+		h.registerProfileTest(api)
+	}
 	return api
 }
 
