@@ -72,8 +72,8 @@ them all.`,
 				return usageError{fmt.Errorf("--profile FILE and capture files exclude each other")}
 			case limit < 0:
 				return usageError{fmt.Errorf("--limit must be 0 or more")}
-			case cmd.Flags().Changed("format") && len(files) == 0:
-				return usageError{fmt.Errorf("--format needs capture files to learn from")}
+			case (cmd.Flags().Changed("format") || observed != "") && len(files) == 0:
+				return usageError{fmt.Errorf("--format and --observed need capture files to learn from")}
 			}
 			f, err := importer.ParseFormat(format)
 			if err != nil {
