@@ -101,6 +101,9 @@ func NewAPI(mux *http.ServeMux, s Services) huma.API {
 	if s.Registry != nil && s.Scans != nil && s.Reviews != nil {
 		h.registerReviews(api)
 	}
+	if s.Registry != nil && s.Scans != nil {
+		h.registerProfileTest(api)
+	}
 	return api
 }
 

@@ -22,7 +22,7 @@ import (
 
 func (a *app) profileCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "profile", Short: "Capture, learn and show models' network profiles"}
-	cmd.AddCommand(a.profileCaptureCommand(), a.profileLearnCommand(), a.profileShowCommand())
+	cmd.AddCommand(a.profileCaptureCommand(), a.profileLearnCommand(), a.profileShowCommand(), a.profileTestCommand())
 	return cmd
 }
 
