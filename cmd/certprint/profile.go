@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,7 +23,7 @@ import (
 )
 
 func (a *app) profileCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "profile", Short: "Capture, learn and show models' network profiles"}
+	cmd := &cobra.Command{Use: "profile", Short: "Capture, learn, test, promote and show models' network profiles"}
 	cmd.AddCommand(a.profileCaptureCommand(), a.profileLearnCommand(), a.profileShowCommand(), a.profileTestCommand())
 	return cmd
 }
@@ -171,18 +173,28 @@ func (a *app) learnProfile(ctx context.Context, s *sqlstore.Store, pw profileWri
 	if _, err := s.GetModel(ctx, pw.model, false); err != nil {
 		return err
 	}
+	learned, err := a.learnCaptures(ctx, format, opts, files)
+	if err != nil {
+		return err
+	}
+	return a.proposeProfile(ctx, s, pw, learned)
+}
+
+// learnCaptures reads capture files in format (one sample per host of
+// each) and learns a profile from them; the files are named in its origin.
+func (a *app) learnCaptures(ctx context.Context, format importer.Format, opts importer.Options, files []string) (*learn.Result, error) {
 	var samples []learn.Sample
 	var names []string
 	formats := map[string]bool{}
 	for _, file := range files {
 		f, err := os.Open(file)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		got, d, err := learn.Read(ctx, f, filepath.Base(file), format, opts)
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("%s: %w", file, err)
+			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 		if d.Rejected > 0 {
 			a.say("%s: %d records rejected", terminalSafe(file), d.Rejected)
@@ -194,18 +206,9 @@ func (a *app) learnProfile(ctx context.Context, s *sqlstore.Store, pw profileWri
 		samples = append(samples, got...)
 		names = append(names, filepath.Base(file))
 	}
-	tools := make([]string, 0, len(formats))
-	for f := range formats {
-		tools = append(tools, f)
-	}
-	sort.Strings(tools)
-	learned, err := learn.Learn(samples, registry.Origin{
-		Kind: "learned", Tool: strings.Join(tools, ", "), At: time.Now().UTC(), Note: learn.Note(names),
+	return learn.Learn(samples, registry.Origin{
+		Kind: "learned", Tool: strings.Join(slices.Sorted(maps.Keys(formats)), ", "), At: time.Now().UTC(), Note: learn.Note(names),
 	})
-	if err != nil {
-		return err
-	}
-	return a.proposeProfile(ctx, s, pw, learned)
 }
 
 // proposeProfile shows a learned profile and what was left out, then

@@ -8,16 +8,13 @@ import (
 	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/certprint/certprint/fingerprint"
-	"github.com/certprint/certprint/fingerprint/learn"
 	"github.com/certprint/certprint/importer"
 	"github.com/certprint/certprint/registry"
 	"github.com/certprint/certprint/registry/sqlstore"
@@ -188,29 +185,7 @@ func (a *app) readProfileFile(name string) (*registry.Profile, error) {
 // learnFromFiles learns a profile from capture files as `profile learn`
 // does, reporting what it left out on stderr.
 func (a *app) learnFromFiles(ctx context.Context, format importer.Format, opts importer.Options, files []string) (*registry.Profile, error) {
-	var samples []learn.Sample
-	var names []string
-	formats := map[string]bool{}
-	for _, file := range files {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, err
-		}
-		got, d, err := learn.Read(ctx, f, filepath.Base(file), format, opts)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
-		if d.Rejected > 0 {
-			a.say("%s: %d records rejected", terminalSafe(file), d.Rejected)
-		}
-		formats[string(d.Format)] = true
-		samples = append(samples, got...)
-		names = append(names, filepath.Base(file))
-	}
-	learned, err := learn.Learn(samples, registry.Origin{
-		Kind: "learned", Tool: strings.Join(slices.Sorted(maps.Keys(formats)), ", "), At: time.Now().UTC(), Note: learn.Note(names),
-	})
+	learned, err := a.learnCaptures(ctx, format, opts, files)
 	if err != nil {
 		return nil, err
 	}
