@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -553,10 +554,59 @@ func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEva
 	switch {
 	case best >= 0:
 		return best
-	case identified == 1 && len(devs) == 1 && !contradicted:
+	case contradicted:
+		return -1
+	case identified == 1 && len(devs) == 1:
 		return 0
+	case gatewayPort(&obs[i]):
+		return m.gateway(cands, devs)
 	}
 	return -1
+}
+
+// gatewayPorts are the ports a home router answers on itself (remote
+// administration, DNS, TR-069, UPnP), not those it forwards. Behind a NAT
+// the address is the router's: a service there that no device explains
+// is more likely the router's own than a further device's.
+var gatewayPorts = map[string][]uint16{
+	"tcp": {22, 23, 53, 80, 443, 7547, 8291},
+	"udp": {53, 1900},
+}
+
+func gatewayPort(o *registry.Observation) bool {
+	return slices.Contains(gatewayPorts[o.Transport], o.Port)
+}
+
+// gateway returns the one device of devs whose models are routers, or -1
+// when there is none or more than one (then nothing says which).
+func (m *Matcher) gateway(cands []int32, devs []device) int {
+	found := -1
+	for d := range devs {
+		if devs[d].family == "" || !m.familyIs(cands, devs[d].family, "router") {
+			continue
+		}
+		if found >= 0 {
+			return -1
+		}
+		found = d
+	}
+	return found
+}
+
+// familyIs reports whether the candidates of a family are all of one
+// device type.
+func (m *Matcher) familyIs(cands []int32, family, deviceType string) bool {
+	seen := false
+	for _, c := range cands {
+		if m.ix.models[c].family != family {
+			continue
+		}
+		if !strings.EqualFold(m.ix.models[c].model.DeviceType, deviceType) {
+			return false
+		}
+		seen = true
+	}
+	return seen
 }
 
 // namesPort reports whether one of model c's signatures is for the

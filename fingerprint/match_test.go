@@ -315,3 +315,39 @@ func TestMatchIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// Behind a NAT the address is the router's: a service no profile explains
+// on a port routers answer on themselves (SSH, Telnet, TR-069) joins the
+// router, while one on a forwarded port stays a device of its own, and
+// with no router among the devices nothing says whose it is.
+func TestMatchNATGateway(t *testing.T) {
+	dropbear := func(port uint16) registry.Observation {
+		return svc(port, "ssh", registry.FieldSSHBanner, "SSH-2.0-dropbear_2020.81")
+	}
+	cases := []struct {
+		name string
+		obs  []registry.Observation
+		want [][]string // the ports of each verdict
+	}{
+		{"ssh joins the router", append([]registry.Observation{acmeWeb("1.4.2"), dropbear(22)}, camcoServices()...),
+			[][]string{{"tcp/22", "tcp/80"}, {"tcp/443", "tcp/554", "tcp/8080"}}},
+		{"forwarded port stays apart", append([]registry.Observation{acmeWeb("1.4.2"), dropbear(2222)}, camcoServices()...),
+			[][]string{{"tcp/80"}, {"tcp/443", "tcp/554", "tcp/8080"}, {"tcp/2222"}}},
+		{"no router, no owner", append([]registry.Observation{dropbear(22),
+			svc(5000, "http", registry.FieldHTTPTitle, "Delta N2 Storage Manager")}, camcoServices()...),
+			[][]string{{"tcp/22"}, {"tcp/443", "tcp/554", "tcp/8080"}, {"tcp/5000"}}},
+	}
+	ix := mustIndex(t, testRegistry())
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ix.NewMatcher().Host(sortedServices(tc.obs))
+			var ports [][]string
+			for _, v := range got {
+				ports = append(ports, v.Ports)
+			}
+			if !slices.EqualFunc(ports, tc.want, slices.Equal) {
+				t.Errorf("devices %v, want %v", ports, tc.want)
+			}
+		})
+	}
+}
