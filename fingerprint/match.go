@@ -441,10 +441,11 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 		}
 		return keys
 	}
-	rest, named := -1, len(out)
+	rest, named, alone := -1, len(out), false
 	for pass := range 2 {
 		if pass == 1 {
 			named = len(out)
+			alone = m.oneDevice(cands, out, evals, obs, owner)
 		}
 		for i := range obs {
 			if owner[i] >= 0 {
@@ -470,7 +471,7 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 				out[d].services = append(out[d].services, i)
 				continue
 			}
-			d := m.closestDevice(cands, out[:named], evals, obs, i)
+			d := m.closestDevice(cands, out[:named], evals, obs, i, alone)
 			if d < 0 {
 				if rest < 0 {
 					rest = len(out)
@@ -518,17 +519,17 @@ func (m *Matcher) seriesDevice(cands []int32, devs []device, keys []string) int 
 // leaveBits) or, for a port that sends nothing, one of the kind of device
 // that conventionally listens there (portTypes). A service no device explains but none contradicts either (a
 // protocol the profiles do not describe, an open port with no banner)
-// goes to the device of an address that shows no other: most addresses
-// are one device. Behind a NAT, with several devices, it is nobody's.
-func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, i int) int {
+// goes to the device of an address that is alone (oneDevice): most
+// addresses are one device. Behind a NAT, with several devices, it is
+// nobody's, unless it is on a router's own port (gateway).
+func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, i int, alone bool) int {
 	n := len(obs)
 	best, bestScore := -1, 0.0
-	identified, contradicted := 0, false
+	contradicted := false
 	for d := range devs {
 		if devs[d].family == "" {
 			continue
 		}
-		identified++
 		score, named := math.Inf(-1), false
 		for ci, c := range cands {
 			if m.ix.models[c].family != devs[d].family {
@@ -556,12 +557,72 @@ func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEva
 		return best
 	case contradicted:
 		return -1
-	case identified == 1 && len(devs) == 1:
+	case alone:
 		return 0
 	case gatewayPort(&obs[i]):
 		return m.gateway(cands, devs)
 	}
 	return -1
+}
+
+// oneDevice reports whether an address shows one device: the evidence
+// identified a single one, and none of the services left to place says
+// it belongs to another, by contradicting the device's profile, by
+// running another web server than the device's own, or by being a silent
+// port of a kind of device the model is not (RTSP beside a printer).
+func (m *Matcher) oneDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, owner []int) bool {
+	if len(devs) != 1 || devs[0].family == "" {
+		return false
+	}
+	n, family := len(obs), devs[0].family
+	servers := map[string]bool{}
+	for _, i := range devs[0].services {
+		if s := webServer(&obs[i]); s != "" {
+			servers[s] = true
+		}
+	}
+	for i := range obs {
+		if owner[i] >= 0 {
+			continue
+		}
+		if s := webServer(&obs[i]); s != "" && len(servers) > 0 && !servers[s] {
+			return false
+		}
+		if len(obs[i].Fields) == 0 && len(portTypes[obs[i].Port]) > 0 && !m.familyAnswers(cands, family, &obs[i]) {
+			return false
+		}
+		for ci, c := range cands {
+			if m.ix.models[c].family == family && evals[ci*n+i].defined && evals[ci*n+i].score < -leaveBits {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// webServer is the product an HTTP service's Server header names, without
+// its version ("mini_httpd" of "mini_httpd/1.19 19dec2003"): one device
+// runs one web server on all its ports.
+func webServer(o *registry.Observation) string {
+	s := o.Fields[registry.FieldHTTPServer]
+	if s == "" {
+		return ""
+	}
+	if i := strings.IndexAny(s, "/ "); i >= 0 {
+		s = s[:i]
+	}
+	return strings.ToLower(s)
+}
+
+// familyAnswers reports whether a model of the family is of a kind that
+// conventionally answers on the service's port.
+func (m *Matcher) familyAnswers(cands []int32, family string, o *registry.Observation) bool {
+	for _, c := range cands {
+		if m.ix.models[c].family == family && typeAnswers(o, m.ix.models[c].model.DeviceType) {
+			return true
+		}
+	}
+	return false
 }
 
 // gatewayPorts are the ports a home router answers on itself (remote

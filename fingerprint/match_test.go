@@ -351,3 +351,42 @@ func TestMatchNATGateway(t *testing.T) {
 		})
 	}
 }
+
+// An address whose identified device is alone takes the services no
+// profile explains; one where another web server answers, or a camera's
+// silent RTSP port beside a router, is a NAT, and those services stay a
+// device of their own instead of inheriting the router's verdict.
+func TestMatchOneDevice(t *testing.T) {
+	lighttpd := svc(8080, "http", registry.FieldHTTPServer, "lighttpd/1.4.59", registry.FieldHTTPTitle, "401 Unauthorized")
+	telnet := svc(2323, "telnet", registry.FieldTelnetBanner, "LocalHost login:")
+	nvr := svc(88, "http", registry.FieldHTTPServer, "GoAhead-http", registry.FieldHTTPTitle, "NVR Login")
+	rtsp := svc(8554, "rtsp")
+	cases := []struct {
+		name string
+		obs  []registry.Observation
+		want [][]string
+	}{
+		{"same web server joins", []registry.Observation{acmeWeb("1.4.2"), lighttpd, telnet},
+			[][]string{{"tcp/80", "tcp/2323", "tcp/8080"}}},
+		{"another web server is another device", []registry.Observation{acmeWeb("1.4.2"), nvr, telnet},
+			[][]string{{"tcp/80"}, {"tcp/88", "tcp/2323"}}},
+		{"a camera's port beside a router", []registry.Observation{acmeWeb("1.4.2"), telnet, rtsp},
+			[][]string{{"tcp/80"}, {"tcp/2323", "tcp/8554"}}},
+	}
+	ix := mustIndex(t, testRegistry())
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ix.NewMatcher().Host(sortedServices(tc.obs))
+			var ports [][]string
+			for _, v := range got {
+				ports = append(ports, v.Ports)
+			}
+			if !slices.EqualFunc(ports, tc.want, slices.Equal) {
+				t.Errorf("devices %v, want %v", ports, tc.want)
+			}
+			if got[0].Class != registry.ClassCertified {
+				t.Errorf("router is %s, want certified", got[0].Class)
+			}
+		})
+	}
+}
