@@ -138,7 +138,7 @@ func (s *Store) countAdoption(ctx context.Context, rep *registry.AdoptionReport,
 	return true, nil
 }
 
-// adoptionSQL is the one statement of a report: rows (0, ”, class,
+// adoptionSQL is the one statement of a report: rows (0, empty key, class,
 // devices, certified with firmware unobserved, fingerprinted, matched)
 // for the whole run, then (1, group key, class, devices, certified
 // with firmware unobserved, 0, 0) per group unless by is empty.
