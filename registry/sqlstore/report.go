@@ -199,7 +199,9 @@ func (s *Store) groupKeySQL(j jsonSQL, by registry.ReportBy, services func(strin
 	}
 	switch by {
 	case registry.ByVendor:
-		return agreed("m.vendor_key", "m.vendor")
+		// Vendors are one when their keys are: each key is shown as one
+		// spelling of it, so "ACME" and "Acme" make one group.
+		return agreed("m.vendor_key", "(SELECT MIN(mv.vendor) FROM models mv WHERE mv.vendor_key = m.vendor_key)")
 	case registry.ByDeviceType:
 		return agreed("m.device_type", "m.device_type")
 	case registry.ByModel:

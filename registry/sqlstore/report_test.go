@@ -26,6 +26,7 @@ import (
 //	192.0.2.6 tcp/80       unknown                (an http server)
 //	192.0.2.7 tcp/443      unknown                (a banner only)
 //	192.0.2.8 tcp/80       uncertified            a model the registry lacks
+//	192.0.2.9 tcp/80       uncertified            ＡＣＭＥ X1, Acme's vendor key spelled otherwise
 //
 // An earlier run of the scan said otherwise: the report counts the
 // current one only.
@@ -39,6 +40,7 @@ func reportWorld(t *testing.T, s *sqlstore.Store) int64 {
 				Issued: registry.MustDate("2025-01-01"), Status: registry.StatusValid})
 		}
 	}
+	doc.Models = append(doc.Models, registry.Model{Ref: "acme-x1", Vendor: "ＡＣＭＥ", Name: "X1", DeviceType: "router"})
 	mustImport(t, s, doc)
 	sc, err := s.CreateScan(ctx, &registry.Scan{Name: "report", Probed: []string{"192.0.2.0/24"}, Ports: []string{"tcp/80", "tcp/443"}})
 	if err != nil {
@@ -57,6 +59,7 @@ func reportWorld(t *testing.T, s *sqlstore.Store) int64 {
 		obs("192.0.2.6 tcp/80 http", "10:05", "http.server=nginx"),
 		obs("192.0.2.7 tcp/443 unknown", "10:06", "banner=hello"),
 		obs("192.0.2.8 tcp/80 http", "10:07", "http.title=Gone"),
+		obs("192.0.2.9 tcp/80 http", "10:08", "http.title=X1"),
 	})
 	closeScan(t, s, sc.ID)
 	named := func(v registry.Verdict, fw registry.FirmwareState, refs ...string) registry.Verdict {
@@ -74,6 +77,7 @@ func reportWorld(t *testing.T, s *sqlstore.Store) int64 {
 		verdict("192.0.2.6", registry.ClassUnknown, "tcp/80"),
 		verdict("192.0.2.7", registry.ClassUnknown, "tcp/443"),
 		named(verdict("192.0.2.8", registry.ClassUncertified, "tcp/80"), registry.FirmwareUnobserved, "no-such-model"),
+		named(verdict("192.0.2.9", registry.ClassUncertified, "tcp/80"), registry.FirmwareUnobserved, "acme-x1"),
 	)
 	return sc.ID
 }
@@ -98,20 +102,20 @@ func TestAdoptionReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := registry.Funnel{Probed: &registry.ProbedSpace{Addresses: 256, Ports: 2, Services: 512},
-			Responsive: 9, Fingerprinted: 8, Matched: 6, Certified: 2}
+			Responsive: 10, Fingerprinted: 9, Matched: 7, Certified: 2}
 		if got, _ := json.Marshal(rep.Funnel); string(got) != mustJSON(t, want) {
 			t.Errorf("funnel %s, want %s", got, mustJSON(t, want))
 		}
-		if got := groupLines([]registry.AdoptionGroup{rep.Total}); !slices.Equal(got, []string{"(all): 9 = 2 1 3 3"}) {
+		if got := groupLines([]registry.AdoptionGroup{rep.Total}); !slices.Equal(got, []string{"(all): 10 = 2 1 4 3"}) {
 			t.Errorf("total %q", got)
 		}
 		if rep.Total.CertifiedUnobserved != 1 {
 			t.Errorf("certified with firmware unobserved: %d, want 1", rep.Total.CertifiedUnobserved)
 		}
-		if share := rep.Total.Classes[registry.ClassCertified]; share.Share != 2.0/9 || !(share.Low < share.Share && share.Share < share.High) {
+		if share := rep.Total.Classes[registry.ClassCertified]; share.Share != 2.0/10 || !(share.Low < share.Share && share.Share < share.High) {
 			t.Errorf("certified share %+v", share)
 		}
-		if rep.Latest || rep.Run == nil || rep.Run.Devices != 9 || rep.Scan.ID != scanID || rep.Groups != nil {
+		if rep.Latest || rep.Run == nil || rep.Run.Devices != 10 || rep.Scan.ID != scanID || rep.Groups != nil {
 			t.Errorf("report %+v", rep)
 		}
 
@@ -120,18 +124,18 @@ func TestAdoptionReport(t *testing.T) {
 			overlap bool
 			want    []string
 		}{
-			{registry.ByVendor, false, []string{"Acme: 1 = 1 0 0 0", "Delta: 1 = 0 1 0 0", "Echo: 1 = 0 0 1 0", "キャロル電機: 1 = 0 0 1 0",
+			{registry.ByVendor, false, []string{"Acme: 2 = 1 0 1 0", "Delta: 1 = 0 1 0 0", "Echo: 1 = 0 0 1 0", "キャロル電機: 1 = 0 0 1 0",
 				"(unmatched): 3 = 0 0 0 3", "(ambiguous): 1 = 1 0 0 0", "(not in registry): 1 = 0 0 1 0"}},
-			{registry.ByDeviceType, false, []string{"router: 2 = 2 0 0 0", "camera: 1 = 0 0 1 0", "nas: 1 = 0 1 0 0", "printer: 1 = 0 0 1 0",
+			{registry.ByDeviceType, false, []string{"router: 3 = 2 0 1 0", "camera: 1 = 0 0 1 0", "nas: 1 = 0 1 0 0", "printer: 1 = 0 0 1 0",
 				"(unmatched): 3 = 0 0 0 3", "(not in registry): 1 = 0 0 1 0"}},
-			{registry.ByModel, false, []string{"acme-r100-v2: 1 = 1 0 0 0", "carol-cam-7: 1 = 0 0 1 0", "delta-nas-2: 1 = 0 1 0 0",
+			{registry.ByModel, false, []string{"acme-r100-v2: 1 = 1 0 0 0", "acme-x1: 1 = 0 0 1 0", "carol-cam-7: 1 = 0 0 1 0", "delta-nas-2: 1 = 0 1 0 0",
 				"echo-plain: 1 = 0 0 1 0", "no-such-model: 1 = 0 0 1 0", "(unmatched): 3 = 0 0 0 3", "(ambiguous): 1 = 1 0 0 0"}},
 			// Acme is in CCDS and JC-STAR; the ambiguous device (Acme or
 			// Bravo) is in JC-STAR, which both have, and (ambiguous) for
 			// CCDS, which only Acme has.
 			{registry.ByProgram, true, []string{"JC-STAR: 3 = 2 1 0 0", "CCDS: 2 = 1 0 1 0",
-				"(unmatched): 3 = 0 0 0 3", "(no programme): 2 = 0 0 2 0", "(ambiguous): 1 = 1 0 0 0"}},
-			{registry.ByMonth, false, []string{"2026-10: 8 = 2 1 2 3", "2026-11: 1 = 0 0 1 0"}},
+				"(no programme): 3 = 0 0 3 0", "(unmatched): 3 = 0 0 0 3", "(ambiguous): 1 = 1 0 0 0"}},
+			{registry.ByMonth, false, []string{"2026-10: 9 = 2 1 3 3", "2026-11: 1 = 0 0 1 0"}},
 		} {
 			t.Run(string(c.by), func(t *testing.T) {
 				rep, err := s.Adoption(ctx, registry.AdoptionQuery{ScanID: scanID, By: c.by})
