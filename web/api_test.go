@@ -37,7 +37,7 @@ func newFixture(t *testing.T, s *sqlstore.Store) *fixture {
 		}
 		fx.tokens[role] = secret
 	}
-	fx.srv = httptest.NewServer(web.NewHandler(web.Services{Registry: s, Tokens: s, Scans: s, Verdicts: s, MaxUpload: maxUpload}))
+	fx.srv = httptest.NewServer(web.NewHandler(web.Services{Registry: s, Tokens: s, Scans: s, Verdicts: s, Reports: s, MaxUpload: maxUpload}))
 	t.Cleanup(fx.srv.Close)
 	return fx
 }
@@ -106,6 +106,10 @@ func TestOpenAPIDocument(t *testing.T) {
 	post := doc.Paths["/api/v1/models"]["post"].(map[string]any)
 	if post["x-certprint-role"] != "certifier" {
 		t.Errorf("create-model declares role %v", post["x-certprint-role"])
+	}
+	report, _ := doc.Paths["/api/v1/reports/adoption"]["get"].(map[string]any)
+	if report["x-certprint-role"] != "analyst or certifier or scanner" {
+		t.Errorf("adoption-report declares role %v", report["x-certprint-role"])
 	}
 }
 

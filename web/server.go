@@ -34,6 +34,8 @@ type Services struct {
 	// Reviews stores reviews of verdicts; with Registry and Scans it
 	// adds the review and promote operations.
 	Reviews registry.ReviewService
+	// Reports computes aggregate reports over matched scans.
+	Reports registry.ReportService
 	Logger  *slog.Logger
 	// MaxUpload bounds one uploaded scan file (DefaultMaxUpload if 0).
 	MaxUpload int64
@@ -103,6 +105,9 @@ func NewAPI(mux *http.ServeMux, s Services) huma.API {
 	}
 	if s.Registry != nil && s.Scans != nil {
 		h.registerProfileTest(api)
+	}
+	if s.Reports != nil {
+		h.registerReports(api)
 	}
 	return api
 }

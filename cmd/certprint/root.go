@@ -72,7 +72,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.PersistentFlags().BoolVar(&a.json, "json", false, "machine-readable output on stdout")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.serveCommand(), a.demoCommand(), a.registryCommand(), a.tokenCommand(),
-		a.scanCommand(), a.observationsCommand(), a.matchCommand(), a.verdictsCommand(), a.synthCommand(), a.evalCommand(),
+		a.scanCommand(), a.observationsCommand(), a.matchCommand(), a.verdictsCommand(), a.reportCommand(), a.synthCommand(), a.evalCommand(),
 		a.profileCommand())
 	a.addReviewCommands(root)
 	return root

@@ -48,7 +48,7 @@ func (a *app) serve(ctx context.Context, s *sqlstore.Store, addr string, capture
 	}
 	logger := slog.New(slog.NewTextHandler(a.stderr, nil))
 	srv := &http.Server{
-		Handler:           web.NewHandler(web.Services{Registry: s, Tokens: s, Scans: s, Verdicts: s, Reviews: s, Logger: logger, CaptureTargets: captureTargets}),
+		Handler:           web.NewHandler(web.Services{Registry: s, Tokens: s, Scans: s, Verdicts: s, Reviews: s, Reports: s, Logger: logger, CaptureTargets: captureTargets}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
