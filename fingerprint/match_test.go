@@ -390,3 +390,51 @@ func TestMatchOneDevice(t *testing.T) {
 		})
 	}
 }
+
+// A second hardware revision that keeps its first revision's certificate
+// on 443 while its title names the revision on 80 is the second revision:
+// the title belies the first, whose certificate alone would have won, and
+// the firmware is judged by the second's scope.
+func TestMatchRevisionBeliesSibling(t *testing.T) {
+	title := func(name string) registry.Signature {
+		return registry.Signature{Protocol: "http", Port: 80, TLS: boolPtr(false), Fields: map[string]registry.Predicate{
+			registry.FieldHTTPTitle: {Regex: `^` + name + ` \(fw (?P<version>[0-9.]+)\)$`}}}
+	}
+	certSig := registry.Signature{Protocol: "http", Port: 443, TLS: boolPtr(true), Fields: map[string]registry.Predicate{
+		registry.FieldTLSSubjectCN: {Exact: "echo-e7.local"}, registry.FieldHTTPTitle: {Regex: `^Echo EC-700 \(fw (?P<version>[0-9.]+)\)$`}}}
+	doc := &registry.Document{
+		Programs: []registry.Program{{Code: "CCDS", Name: "CCDS"}},
+		Models: []registry.Model{
+			{Ref: "echo-e7", Vendor: "Echo", Name: "EC-700", ModelNumber: "EC-700", DeviceType: "router", Family: "echo-e7",
+				Certifications: []registry.Certification{cert("CCDS", "CCDS-71", "2024-01-01", "", registry.StatusValid,
+					&registry.FirmwareScope{Scheme: "semver", Ranges: []string{">=3.0.0"}})},
+				Profile: &registry.Profile{Signatures: []registry.Signature{title("Echo EC-700"), certSig}}},
+			{Ref: "echo-e7-v2", Vendor: "Echo", Name: "EC-700 v2", ModelNumber: "EC-700", DeviceType: "router", Family: "echo-e7",
+				Certifications: []registry.Certification{cert("CCDS", "CCDS-72", "2024-01-01", "", registry.StatusValid,
+					&registry.FirmwareScope{Scheme: "semver", Ranges: []string{">=1.0.0"}})},
+				Profile: &registry.Profile{Signatures: []registry.Signature{title("Echo EC-700 v2")}}},
+		},
+	}
+	cases := []struct {
+		name      string
+		title80   string
+		wantRefs  []string
+		wantClass registry.Class
+	}{
+		{"second revision", "Echo EC-700 v2 (fw 1.2.0)", []string{"echo-e7-v2"}, registry.ClassCertified},
+		{"first revision", "Echo EC-700 (fw 1.2.0)", []string{"echo-e7"}, registry.ClassCertifiedOutOfScope},
+	}
+	ix := mustIndex(t, doc)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			obs := sortedServices([]registry.Observation{
+				svc(80, "http", registry.FieldHTTPTitle, tc.title80),
+				svc(443, "http", registry.FieldTLSSubjectCN, "echo-e7.local", registry.FieldHTTPTitle, "Echo EC-700 (fw 1.2.0)"),
+			})
+			got := ix.NewMatcher().Host(obs)
+			if len(got) != 1 || !slices.Equal(got[0].ModelRefs, tc.wantRefs) || got[0].Class != tc.wantClass {
+				t.Fatalf("verdicts %+v, want one %s as %v", got, tc.wantClass, tc.wantRefs)
+			}
+		})
+	}
+}

@@ -27,6 +27,7 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	v.Candidates = m.listCandidates(cands, d.scores, order)
 	chosen, conf := chooseCandidates(d.scores, post, order)
 	chosen, twins, conf := m.addTwins(cands, d, evals, obs, post, chosen, conf)
+	chosen = m.dropBelied(evals, len(obs), d.services, chosen)
 	other, named := m.namedOther(evals, chosen, len(obs), d.services)
 	if named {
 		v.Confidence = round3(null)
@@ -138,6 +139,66 @@ func (m *Matcher) addTwins(cands []int32, d *device, evals []serviceEval, obs []
 		}
 	}
 	return chosen, extra, conf
+}
+
+// dropBelied removes from the candidates named together those a
+// distinctive value of the device belies where another of them, belied by
+// nothing distinctive, matches that very value: a hardware revision whose
+// title says "v2" on one port keeps its first revision's certificate on
+// another, and the certificate alone would make it the first. The
+// confidence stays that of the family, which the evidence identified.
+func (m *Matcher) dropBelied(evals []serviceEval, n int, services []int, chosen []int) []int {
+	if len(chosen) < 2 {
+		return chosen
+	}
+	// clean: nothing distinctive belies the candidate.
+	clean := func(ci int) bool {
+		for _, i := range services {
+			for _, h := range evals[ci*n+i].contra {
+				if m.ix.preds[h.pred].bits >= distinctiveBits {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	belied := func(ci int) bool {
+		for _, i := range services {
+			for _, h := range evals[ci*n+i].contra {
+				field := m.ix.preds[h.pred].field
+				if m.ix.preds[h.pred].bits < distinctiveBits {
+					continue
+				}
+				for _, cj := range chosen {
+					if cj != ci && clean(cj) && m.matchesDistinct(evals[cj*n+i].matched, field) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	kept := chosen[:0:0]
+	for _, ci := range chosen {
+		if !belied(ci) {
+			kept = append(kept, ci)
+		}
+	}
+	if len(kept) == 0 {
+		return chosen
+	}
+	return kept
+}
+
+// matchesDistinct reports whether one of the hits is a distinctive
+// predicate on the field.
+func (m *Matcher) matchesDistinct(hits []predHit, field string) bool {
+	for _, h := range hits {
+		if pe := &m.ix.preds[h.pred]; pe.field == field && pe.bits >= distinctiveBits {
+			return true
+		}
+	}
+	return false
 }
 
 // rankCandidates orders candidate indices by score, best first.
