@@ -17,7 +17,7 @@ import (
 // use. A verdict records it, so that a scan matched again with the same
 // registry revision and matcher version gives the same verdicts, and a
 // change in either is visible.
-var MatcherVersion = "certprint-match/1+" + defaultBackground.version
+var MatcherVersion = "certprint-match/2+" + defaultBackground.version
 
 // anchorBits is the least a predicate must weigh to make its model a
 // candidate when it matches: weaker predicates (a status code, a
