@@ -114,6 +114,7 @@ func (a *app) buildDemo(ctx context.Context, s *sqlstore.Store, cfg synth.Config
 		a.say("  %-23s %d", c, run.Classes[c])
 	}
 	a.say("  try: certprint --db sqlite:%s verdicts --scan %d --class certified | head", demoDB, scan.ID)
+	a.say("       certprint --db sqlite:%s report adoption --scan %d --by vendor", demoDB, scan.ID)
 	return nil
 }
 
