@@ -316,6 +316,15 @@ func TestMatchIsDeterministic(t *testing.T) {
 	}
 }
 
+// devicePorts is the ports of each verdict, in order.
+func devicePorts(vs []registry.Verdict) [][]string {
+	var ports [][]string
+	for _, v := range vs {
+		ports = append(ports, v.Ports)
+	}
+	return ports
+}
+
 // Behind a NAT the address is the router's: a service no profile explains
 // on a port routers answer on themselves (SSH, Telnet, TR-069) joins the
 // router, while one on a forwarded port stays a device of its own, and
@@ -341,11 +350,7 @@ func TestMatchNATGateway(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := ix.NewMatcher().Host(sortedServices(tc.obs))
-			var ports [][]string
-			for _, v := range got {
-				ports = append(ports, v.Ports)
-			}
-			if !slices.EqualFunc(ports, tc.want, slices.Equal) {
+			if ports := devicePorts(got); !slices.EqualFunc(ports, tc.want, slices.Equal) {
 				t.Errorf("devices %v, want %v", ports, tc.want)
 			}
 		})
@@ -377,11 +382,7 @@ func TestMatchOneDevice(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := ix.NewMatcher().Host(sortedServices(tc.obs))
-			var ports [][]string
-			for _, v := range got {
-				ports = append(ports, v.Ports)
-			}
-			if !slices.EqualFunc(ports, tc.want, slices.Equal) {
+			if ports := devicePorts(got); !slices.EqualFunc(ports, tc.want, slices.Equal) {
 				t.Errorf("devices %v, want %v", ports, tc.want)
 			}
 			if got[0].Class != registry.ClassCertified {
