@@ -42,6 +42,8 @@ type Index struct {
 	// registered model: evidence must outweigh it before a model is
 	// named. The more models, the more chances of a coincidence.
 	nullBits float64
+	// vendors are the registered vendors, by vendorKey.
+	vendors map[string]bool
 }
 
 // IndexStats describes an index, for benchmarks and `match` output.
@@ -59,6 +61,9 @@ type modelEntry struct {
 	model  *registry.Model
 	family string
 	sigs   []sigEntry
+	// orgs are the certificate organisations the model's devices may
+	// show, by vendorKey (foreignVendor).
+	orgs []string
 }
 
 type sigEntry struct {
@@ -125,6 +130,7 @@ func NewIndex(doc *registry.Document) (*Index, error) {
 		}
 	}
 	ix.weigh()
+	ix.indexVendors()
 	for i := range ix.preds {
 		if ix.preds[i].bits >= anchorBits {
 			ix.anchor(int32(i))

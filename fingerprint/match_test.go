@@ -439,3 +439,46 @@ func TestMatchRevisionBeliesSibling(t *testing.T) {
 		})
 	}
 }
+
+// A certificate whose organisation is another registered vendor says the
+// device is that vendor's: an OEM's model gives way when the certificate
+// names its white-label customer, a white-label twin keeps its OEM's
+// certificate, and an organisation the registry does not know proves
+// nothing.
+func TestMatchCertificateVendor(t *testing.T) {
+	cn := func(name string) *registry.Profile {
+		return &registry.Profile{Signatures: []registry.Signature{{Protocol: "http", Port: 443, TLS: boolPtr(true),
+			Fields: map[string]registry.Predicate{registry.FieldTLSSubjectCN: {Exact: name}}}}}
+	}
+	valid := []registry.Certification{cert("CCDS", "CCDS-80", "2024-01-01", "", registry.StatusValid, nil)}
+	doc := &registry.Document{
+		Programs: []registry.Program{{Code: "CCDS", Name: "CCDS"}},
+		Models: []registry.Model{
+			{Ref: "niji-nh-295", Vendor: "Niji Home", Name: "NH-295", ModelNumber: "NH-295", DeviceType: "router",
+				Family: "niji-nh-295", Certifications: valid, Profile: cn("niji-nh295.local")},
+			{Ref: "shio-sh-68", Vendor: "Shio Denshi", Name: "SH-68", ModelNumber: "SH-68", DeviceType: "router",
+				Family: "niji-nh-295", Certifications: valid, Profile: cn("niji-nh295.local")},
+			{Ref: "cobalt-cb-9", Vendor: "Cobalt", Name: "CB-9", ModelNumber: "CB-9", DeviceType: "camera", Certifications: valid},
+		},
+	}
+	cases := []struct {
+		issuer   string
+		wantRefs []string
+		reason   string
+	}{
+		{"CN=niji-nh295.local, O=Niji Home Co.\\, Ltd., C=JP", []string{"niji-nh-295", "shio-sh-68"}, ""},
+		{"CN=niji-nh295.local, O=Shio Denshi Corporation, C=JP", []string{"shio-sh-68"}, ""},
+		{"CN=niji-nh295.local, O=Cobalt Technology Inc., C=TW", []string{}, "another registered vendor"},
+		{"CN=niji-nh295.local, O=Internet Widgits Pty Ltd", []string{"niji-nh-295", "shio-sh-68"}, ""},
+	}
+	ix := mustIndex(t, doc)
+	for _, tc := range cases {
+		t.Run(tc.issuer, func(t *testing.T) {
+			o := svc(443, "http", registry.FieldTLSSubjectCN, "niji-nh295.local", registry.FieldTLSIssuer, tc.issuer)
+			got := ix.NewMatcher().Host([]registry.Observation{o})
+			if len(got) != 1 || !slices.Equal(got[0].ModelRefs, tc.wantRefs) || !strings.Contains(got[0].Reason, tc.reason) {
+				t.Fatalf("verdicts %+v, want %v (reason %q)", got, tc.wantRefs, tc.reason)
+			}
+		})
+	}
+}

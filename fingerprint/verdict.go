@@ -29,10 +29,15 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	chosen, twins, conf := m.addTwins(cands, d, evals, obs, post, chosen, conf)
 	chosen = m.dropBelied(evals, len(obs), d.services, chosen)
 	other, named := m.namedOther(evals, chosen, len(obs), d.services)
+	reason := "conflicting identities: the device also names %q"
+	if !named {
+		chosen, twins, other, named = m.dropForeign(cands, obs, d.services, chosen, twins)
+		reason = "conflicting identities: the device's certificate names another registered vendor, %q"
+	}
 	if named {
 		v.Confidence = round3(null)
 		v.Evidence = m.evidence(cands, obs, evals, d.services, chosen[:1])
-		v.Reason = fmt.Sprintf("conflicting identities: the device also names %q", other)
+		v.Reason = fmt.Sprintf(reason, other)
 		return v
 	}
 	if len(chosen) == 0 || conf < minConfidence || m.heaviest(evals, chosen[0], len(obs), d.services) < distinctiveBits {
@@ -188,6 +193,42 @@ func (m *Matcher) dropBelied(evals []serviceEval, n int, services []int, chosen 
 		return chosen
 	}
 	return kept
+}
+
+// dropForeign removes the named models whose devices would not show the
+// registered vendor a certificate of the device names (foreignVendor).
+// When it removes them all, it returns that organisation.
+func (m *Matcher) dropForeign(cands []int32, obs []registry.Observation, services []int, chosen []int, twins []int32) ([]int, []int32, string, bool) {
+	if len(chosen) == 0 {
+		return chosen, twins, "", false
+	}
+	org := ""
+	keep := func(c int32) bool {
+		o, foreign := m.ix.foreignVendor(obs, services, c)
+		if foreign && org == "" {
+			org = o
+		}
+		return !foreign
+	}
+	kept := chosen[:0:0]
+	for _, ci := range chosen {
+		if keep(cands[ci]) {
+			kept = append(kept, ci)
+		}
+	}
+	if org == "" {
+		return chosen, twins, "", false
+	}
+	if len(kept) == 0 {
+		return chosen, twins, org, true
+	}
+	var keptTwins []int32
+	for _, c := range twins {
+		if keep(c) {
+			keptTwins = append(keptTwins, c)
+		}
+	}
+	return kept, keptTwins, "", false
 }
 
 // matchesDistinct reports whether one of the hits is a distinctive
