@@ -26,7 +26,7 @@ func TestVendorKey(t *testing.T) {
 		"Veltrix Corp.":           "veltrix",
 		"Veltrix Corporation":     "veltrix",
 		"Umibe Storage Co., Ltd.": "umibe storage",
-		"ＨＯＫＵＴＯ Works Ltd.":      "hokuto works",
+		"ＨＯＫＵＴＯ Works Ltd.":       "hokuto works",
 		"Ltd.":                    "",
 	}
 	for name, want := range cases {
