@@ -76,11 +76,15 @@ type Matcher struct {
 	hits   []predHit // backing store of every serviceEval.matched of a host
 	contra []predHit // and of every serviceEval.contra
 	seen   []int32   // scratch of deviceScores
+	// orgs caches the registered vendor each certificate organisation
+	// seen names ("" for none): normalising a name is costly, and a scan
+	// shows few organisations.
+	orgs map[string]string
 }
 
 // NewMatcher returns a Matcher on ix.
 func (ix *Index) NewMatcher() *Matcher {
-	return &Matcher{ix: ix, cand: map[int32]float64{}}
+	return &Matcher{ix: ix, cand: map[int32]float64{}, orgs: map[string]string{}}
 }
 
 // serviceEval is what one model's best signature says of one service.
@@ -575,17 +579,18 @@ func (m *Matcher) oneDevice(cands []int32, devs []device, evals []serviceEval, o
 		return false
 	}
 	n, family := len(obs), devs[0].family
-	servers := map[string]bool{}
+	var stack [8]string
+	servers := stack[:0]
 	for _, i := range devs[0].services {
-		if s := webServer(&obs[i]); s != "" {
-			servers[s] = true
+		if s := webServer(&obs[i]); s != "" && !slices.Contains(servers, s) {
+			servers = append(servers, s)
 		}
 	}
 	for i := range obs {
 		if owner[i] >= 0 {
 			continue
 		}
-		if s := webServer(&obs[i]); s != "" && len(servers) > 0 && !servers[s] {
+		if s := webServer(&obs[i]); s != "" && len(servers) > 0 && !slices.Contains(servers, s) {
 			return false
 		}
 		if len(obs[i].Fields) == 0 && len(portTypes[obs[i].Port]) > 0 && !m.familyAnswers(cands, family, &obs[i]) {
@@ -602,7 +607,7 @@ func (m *Matcher) oneDevice(cands []int32, devs []device, evals []serviceEval, o
 
 // webServer is the product an HTTP service's Server header names, without
 // its version ("mini_httpd" of "mini_httpd/1.19 19dec2003"): one device
-// runs one web server on all its ports.
+// runs one web server on all its ports, spelt alike.
 func webServer(o *registry.Observation) string {
 	s := o.Fields[registry.FieldHTTPServer]
 	if s == "" {
@@ -611,7 +616,7 @@ func webServer(o *registry.Observation) string {
 	if i := strings.IndexAny(s, "/ "); i >= 0 {
 		s = s[:i]
 	}
-	return strings.ToLower(s)
+	return s
 }
 
 // familyAnswers reports whether a model of the family is of a kind that

@@ -109,19 +109,46 @@ func (ix *Index) indexVendors() {
 	}
 }
 
-// foreignVendor returns the organisation of a certificate among the
-// device's services that is a registered vendor model c does not answer
-// to, if there is one.
-func (ix *Index) foreignVendor(obs []registry.Observation, services []int, c int32) (string, bool) {
+// deviceVendors appends to out the registered vendors the certificates
+// among the device's services name, each with the organisation as the
+// certificate spells it.
+func (m *Matcher) deviceVendors(out [][2]string, obs []registry.Observation, services []int) [][2]string {
 	for _, i := range services {
 		for _, field := range []string{registry.FieldTLSIssuer, registry.FieldTLSSubject} {
-			org := dnOrganisation(obs[i].Fields[field])
-			key := vendorKey(org)
-			k := ix.registeredVendor(key)
-			if k == "" || slices.Contains(ix.models[c].orgs, k) || slices.Contains(ix.models[c].orgs, key) {
+			dn, ok := obs[i].Fields[field]
+			if !ok {
 				continue
 			}
-			return org, true
+			org := dnOrganisation(dn)
+			if org == "" {
+				continue
+			}
+			k, ok := m.orgs[org]
+			if !ok {
+				if len(m.orgs) >= maxCachedOrgs {
+					clear(m.orgs)
+				}
+				k = m.ix.registeredVendor(vendorKey(org))
+				m.orgs[org] = k
+			}
+			if k != "" {
+				out = append(out, [2]string{k, org})
+			}
+		}
+	}
+	return out
+}
+
+// maxCachedOrgs bounds Matcher.orgs: a hostile scan may show a new
+// organisation on every host.
+const maxCachedOrgs = 4096
+
+// foreignVendor returns the first of the device's vendors (deviceVendors)
+// that model c does not answer to.
+func (ix *Index) foreignVendor(vendors [][2]string, c int32) (string, bool) {
+	for _, v := range vendors {
+		if !slices.Contains(ix.models[c].orgs, v[0]) {
+			return v[1], true
 		}
 	}
 	return "", false

@@ -202,9 +202,14 @@ func (m *Matcher) dropForeign(cands []int32, obs []registry.Observation, service
 	if len(chosen) == 0 {
 		return chosen, twins, "", false
 	}
+	var stack [4][2]string
+	vendors := m.deviceVendors(stack[:0], obs, services)
+	if len(vendors) == 0 {
+		return chosen, twins, "", false
+	}
 	org := ""
 	keep := func(c int32) bool {
-		o, foreign := m.ix.foreignVendor(obs, services, c)
+		o, foreign := m.ix.foreignVendor(vendors, c)
 		if foreign && org == "" {
 			org = o
 		}
