@@ -2,7 +2,9 @@ package registry
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -135,4 +137,32 @@ func (p *Predicate) CaptureGroup() string {
 		}
 	}
 	return ""
+}
+
+// Holds reports whether every predicate of the signature holds for the
+// observation, whatever its port: the signature's fields, read plainly.
+// It compiles each pattern anew, so it is for tests and one-off checks;
+// matching a scan goes through fingerprint's index, which also weighs
+// the evidence.
+func (s *Signature) Holds(o *Observation) bool {
+	if s.Protocol != o.Protocol || s.Transport != "" && s.Transport != o.Transport {
+		return false
+	}
+	for name, p := range s.Fields {
+		v, ok := o.Fields[name]
+		if !ok {
+			return false
+		}
+		switch {
+		case p.Exact != "" && v != p.Exact,
+			p.Prefix != "" && !strings.HasPrefix(v, p.Prefix):
+			return false
+		case p.Regex != "":
+			re, err := regexp.Compile(p.Regex)
+			if err != nil || !re.MatchString(v) {
+				return false
+			}
+		}
+	}
+	return true
 }

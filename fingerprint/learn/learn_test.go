@@ -301,26 +301,6 @@ func FuzzVersionPattern(f *testing.F) {
 	})
 }
 
-// holds is what a matcher asks of one signature at its simplest: the
-// protocol agrees and every predicate holds.
-func holds(s registry.Signature, o registry.Observation) bool {
-	if s.Protocol != o.Protocol {
-		return false
-	}
-	for name, p := range s.Fields {
-		v, ok := o.Fields[name]
-		switch {
-		case !ok:
-			return false
-		case p.Exact != "" && v != p.Exact,
-			p.Prefix != "" && !strings.HasPrefix(v, p.Prefix),
-			p.Regex != "" && !regexp.MustCompile(p.Regex).MatchString(v):
-			return false
-		}
-	}
-	return true
-}
-
 // The profile learned from the Acme captures says nothing that plain
 // Debian servers (lighttpd, mini_httpd, dropbear, captured by
 // ../capture/testdata/regen/debian-servers.sh) say too: not one of its
@@ -336,7 +316,7 @@ func TestLearnedProfileLeavesGenericServers(t *testing.T) {
 	}
 	for _, o := range background[0].Observations {
 		for _, s := range res.Profile.Signatures {
-			if holds(s, o) {
+			if s.Holds(&o) {
 				t.Errorf("signature %s/%d holds for the generic server on %d: %+v", s.Protocol, s.Port, o.Port, o.Fields)
 			}
 		}
@@ -345,7 +325,7 @@ func TestLearnedProfileLeavesGenericServers(t *testing.T) {
 	for _, o := range readSamples(t, firmwareCaptures[0])[0].Observations {
 		found := false
 		for _, s := range res.Profile.Signatures {
-			found = found || holds(s, o)
+			found = found || s.Holds(&o)
 		}
 		if !found {
 			t.Errorf("no learned signature holds for the capture's own port %d", o.Port)
