@@ -16,6 +16,7 @@ import (
 // Acme router on the loopback scan shows on three of its ports.
 const carolTakesAcme = `{"signatures": [
  {"protocol": "http", "fields": {"tls.subject_cn": {"exact": "acme-r100.local"},
+  "tls.issuer": {"prefix": "CN=acme-r100.local, O=Acme Corp"},
   "http.title": {"regex": "^Acme R100 \\(fw (?P<version>[0-9.]+)\\)"}}},
  {"protocol": "telnet", "fields": {"telnet.banner": {"exact": "Acme R100 login:"}}},
  {"protocol": "ssh", "fields": {"ssh.banner": {"exact": "SSH-2.0-AcmeSSH_1.0"}}}]}`

@@ -13,10 +13,12 @@ import (
 )
 
 // carolTakesAcme is a profile for the camera model that claims what the
-// Acme router on the loopback scan shows on three of its ports: a capture
-// of the wrong device.
+// Acme router on the loopback scan shows on three of its ports, down to
+// its certificate's issuer: a capture of the wrong device. (Without the
+// issuer, the certificate's O=Acme Corp would belie Carol.)
 const carolTakesAcme = `{"signatures": [
  {"protocol": "http", "fields": {"tls.subject_cn": {"exact": "acme-r100.local"},
+  "tls.issuer": {"prefix": "CN=acme-r100.local, O=Acme Corp"},
   "http.title": {"regex": "^Acme R100 \\(fw (?P<version>[0-9.]+)\\)"}}},
  {"protocol": "telnet", "fields": {"telnet.banner": {"exact": "Acme R100 login:"}}},
  {"protocol": "ssh", "fields": {"ssh.banner": {"exact": "SSH-2.0-AcmeSSH_1.0"}}}]}`
