@@ -482,3 +482,45 @@ func TestMatchCertificateVendor(t *testing.T) {
 		})
 	}
 }
+
+// A device that keeps a family's certificate but names, where the OEM's
+// profile names the OEM's number, a number of no model of the family is
+// a sibling the registry does not list: not the white-label twin whose
+// profile says nothing of that field.
+func TestMatchSiblingNamesItself(t *testing.T) {
+	cnSig := registry.Signature{Protocol: "http", Port: 443, TLS: boolPtr(true),
+		Fields: map[string]registry.Predicate{registry.FieldTLSSubjectCN: {Exact: "us-131.umi.local"}}}
+	titleSig := registry.Signature{Protocol: "http", Port: 443, TLS: boolPtr(true),
+		Fields: map[string]registry.Predicate{registry.FieldHTTPTitle: {Exact: "UMI US-131"}}}
+	valid := []registry.Certification{cert("CCDS", "CCDS-90", "2024-01-01", "", registry.StatusValid, nil)}
+	doc := &registry.Document{
+		Programs: []registry.Program{{Code: "CCDS", Name: "CCDS"}},
+		Models: []registry.Model{
+			{Ref: "umi-us-131", Vendor: "Umi Storage", Name: "US-131", ModelNumber: "US-131", DeviceType: "nas",
+				Family: "umi-us-131", Certifications: valid, Profile: &registry.Profile{Signatures: []registry.Signature{cnSig, titleSig}}},
+			{Ref: "hoku-hw-547", Vendor: "Hoku Works", Name: "HW-547", ModelNumber: "HW-547", DeviceType: "nas",
+				Family: "umi-us-131", Certifications: valid, Profile: &registry.Profile{Signatures: []registry.Signature{cnSig}}},
+		},
+	}
+	cases := []struct {
+		title    string
+		wantRefs []string
+	}{
+		{"UMI US-131", []string{"umi-us-131", "hoku-hw-547"}},
+		{"HOKU HW-547", []string{"hoku-hw-547"}},
+		{"UMI US-233Pro", []string{}},
+	}
+	ix := mustIndex(t, doc)
+	for _, tc := range cases {
+		t.Run(tc.title, func(t *testing.T) {
+			o := svc(443, "http", registry.FieldTLSSubjectCN, "us-131.umi.local", registry.FieldHTTPTitle, tc.title)
+			got := ix.NewMatcher().Host([]registry.Observation{o})
+			if len(got) != 1 || !slices.Equal(got[0].ModelRefs, tc.wantRefs) {
+				t.Fatalf("verdicts %+v, want %v", got, tc.wantRefs)
+			}
+			if len(tc.wantRefs) == 0 && !strings.Contains(got[0].Reason, "conflicting identities") {
+				t.Errorf("reason %q", got[0].Reason)
+			}
+		})
+	}
+}

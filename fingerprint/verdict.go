@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/certprint/certprint/registry"
 )
 
@@ -28,7 +30,7 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	chosen, conf := chooseCandidates(d.scores, post, order)
 	chosen, twins, conf := m.addTwins(cands, d, evals, obs, post, chosen, conf)
 	chosen = m.dropBelied(evals, len(obs), d.services, chosen)
-	other, named := m.namedOther(evals, chosen, len(obs), d.services)
+	other, named := m.namedOther(cands, evals, chosen, len(obs), d.services)
 	reason := "conflicting identities: the device also names %q"
 	if !named {
 		chosen, twins, other, named = m.dropForeign(cands, obs, d.services, chosen, twins)
@@ -289,7 +291,7 @@ func (m *Matcher) listCandidates(cands []int32, scores []float64, order []int) [
 // the best candidate's profile names its own (namesAnother), and the
 // value that does. A device that calls itself two models is neither for
 // sure: a sibling on its base model's firmware, or a look-alike.
-func (m *Matcher) namedOther(evals []serviceEval, chosen []int, n int, services []int) (string, bool) {
+func (m *Matcher) namedOther(cands []int32, evals []serviceEval, chosen []int, n int, services []int) (string, bool) {
 	if len(chosen) == 0 {
 		return "", false
 	}
@@ -300,7 +302,37 @@ func (m *Matcher) namedOther(evals []serviceEval, chosen []int, n int, services 
 			}
 		}
 	}
+	// A sibling of the family names its own number where the family's
+	// profiles name theirs ("UMIBE US-233Pro" for "UMIBE US-131"): a
+	// white-label twin whose profile says nothing of that field is no
+	// likelier for it than the OEM, whose profile the name belies.
+	family := m.ix.models[cands[chosen[0]]].family
+	for ci, c := range cands {
+		if ci == chosen[0] || m.ix.models[c].family != family {
+			continue
+		}
+		for _, i := range services {
+			for _, h := range evals[ci*n+i].contra {
+				if m.ix.namesAnother(h) && !m.ix.namesFamily(c, h.value) {
+					return h.value, true
+				}
+			}
+		}
+	}
 	return "", false
+}
+
+// namesFamily reports whether a value names the number of a model of
+// c's family.
+func (ix *Index) namesFamily(c int32, value string) bool {
+	var stack [maxIdentityKeys]string
+	got := textKeys(stack[:0], value)
+	for _, f := range ix.families[ix.models[c].family] {
+		if sharesKey(got, textKeys(nil, norm.NFKC.String(ix.models[f].model.ModelNumber))) {
+			return true
+		}
+	}
+	return false
 }
 
 // heaviest is the weight of the heaviest predicate candidate ci matched
