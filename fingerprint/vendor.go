@@ -42,11 +42,27 @@ func dnOrganisation(dn string) string {
 	for rest := dn; rest != ""; {
 		part, next := nextRDN(rest)
 		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "O="); ok {
-			return strings.ReplaceAll(v, `\,`, ",")
+			return unescapeDN(v)
 		}
 		rest = next
 	}
 	return ""
+}
+
+// unescapeDN undoes the backslash escapes of one DN value ("Acme\\, Inc."
+// is "Acme, Inc."); a trailing lone backslash is kept.
+func unescapeDN(v string) string {
+	if !strings.Contains(v, `\`) {
+		return v
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] == '\\' && i+1 < len(v) {
+			i++
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String()
 }
 
 // nextRDN splits a DN at its first unescaped comma.
