@@ -41,8 +41,9 @@ func vendorKey(name string) string {
 func dnOrganisation(dn string) string {
 	for rest := dn; rest != ""; {
 		part, next := nextRDN(rest)
-		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "O="); ok {
-			return unescapeDN(v)
+		if v, ok := strings.CutPrefix(strings.TrimLeft(part, " "), "O="); ok {
+			// Unescape first: "\ " is an escaped space, not a backslash.
+			return strings.TrimSpace(unescapeDN(v))
 		}
 		rest = next
 	}
