@@ -64,6 +64,9 @@ type modelEntry struct {
 	// orgs are the certificate organisations the model's devices may
 	// show, by vendorKey (foreignVendor).
 	orgs []string
+	// numberKeys are the identity keys of the model number (textKeys of
+	// its NFKC form), which weighing and placing services compare with.
+	numberKeys []string
 }
 
 type sigEntry struct {
@@ -145,7 +148,7 @@ func NewIndex(doc *registry.Document) (*Index, error) {
 func (ix *Index) Stats() IndexStats { return ix.stats }
 
 func (ix *Index) addModel(m *registry.Model) error {
-	me := modelEntry{model: m, family: m.Family}
+	me := modelEntry{model: m, family: m.Family, numberKeys: textKeys(nil, norm.NFKC.String(m.ModelNumber))}
 	if me.family == "" {
 		me.family = "ref:" + m.Ref
 	}
@@ -249,7 +252,7 @@ func (ix *Index) weigh() {
 	}
 	numbers := map[string]bool{}
 	for i := range ix.models {
-		for _, k := range textKeys(nil, norm.NFKC.String(ix.models[i].model.ModelNumber)) {
+		for _, k := range ix.models[i].numberKeys {
 			numbers[k] = true
 		}
 	}

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/certprint/certprint/registry"
 )
 
@@ -504,7 +502,7 @@ func (m *Matcher) seriesDevice(cands []int32, devs []device, keys []string) int 
 			continue
 		}
 		for _, c := range m.ix.families[devs[d].family] {
-			for _, k := range textKeys(nil, norm.NFKC.String(m.ix.models[c].model.ModelNumber)) {
+			for _, k := range m.ix.models[c].numberKeys {
 				for _, s := range keys {
 					if p := seriesPrefix(k); len(p) >= 2 && p == seriesPrefix(s) {
 						return d

@@ -102,10 +102,17 @@ func (ix *Index) indexVendors() {
 			}
 		}
 	}
+	vendor := make([]string, len(ix.models)) // vendorKey of each model's vendor
+	for i := range ix.models {
+		vendor[i] = vendorKey(ix.models[i].model.Vendor)
+		if vendor[i] != "" {
+			ix.vendors[vendor[i]] = true
+		}
+	}
 	for f, models := range ix.families {
 		var named, all []string
 		for _, c := range models {
-			k := vendorKey(ix.models[c].model.Vendor)
+			k := vendor[c]
 			all = append(all, k)
 			if first, _, _ := strings.Cut(k, " "); len(first) >= 4 && slices.ContainsFunc(literals[f], func(l string) bool { return strings.Contains(l, first) }) {
 				named = append(named, k)
@@ -114,15 +121,13 @@ func (ix *Index) indexVendors() {
 		if len(named) == 0 {
 			named = all
 		}
-		familyOrgs[f] = append(familyOrgs[f], named...)
+		orgs := append(familyOrgs[f], named...)
+		slices.Sort(orgs)
+		familyOrgs[f] = slices.Compact(orgs)
 	}
 	for i := range ix.models {
 		me := &ix.models[i]
-		k := vendorKey(me.model.Vendor)
-		if k != "" {
-			ix.vendors[k] = true
-		}
-		me.orgs = append([]string{k}, familyOrgs[me.family]...)
+		me.orgs = append([]string{vendor[i]}, familyOrgs[me.family]...)
 	}
 }
 

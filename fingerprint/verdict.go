@@ -7,8 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/certprint/certprint/registry"
 )
 
@@ -328,7 +326,7 @@ func (ix *Index) namesFamily(c int32, value string) bool {
 	var stack [maxIdentityKeys]string
 	got := textKeys(stack[:0], value)
 	for _, f := range ix.families[ix.models[c].family] {
-		if sharesKey(got, textKeys(nil, norm.NFKC.String(ix.models[f].model.ModelNumber))) {
+		if sharesKey(got, ix.models[f].numberKeys) {
 			return true
 		}
 	}
