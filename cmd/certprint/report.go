@@ -113,7 +113,9 @@ func renderAdoption(w io.Writer, rep *registry.AdoptionReport) {
 	}
 	fmt.Fprintln(tw, header+"certified, firmware unobserved")
 	row := func(g registry.AdoptionGroup) {
-		line := g.Key + "\t" + fmt.Sprintf("%7d", g.Devices) + "\t"
+		// A group is named by registry text (a vendor, a model): one
+		// line, one cell, whatever tabs or newlines it holds.
+		line := strings.Join(strings.Fields(g.Key), " ") + "\t" + fmt.Sprintf("%7d", g.Devices) + "\t"
 		for _, c := range registry.ReportClasses {
 			s := g.Classes[c]
 			line += fmt.Sprintf("%7d %5.1f %% [%.1f, %.1f]\t", s.Devices, 100*s.Share, 100*s.Low, 100*s.High)

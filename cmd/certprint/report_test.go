@@ -185,3 +185,29 @@ func TestReportAdoption(t *testing.T) {
 		})
 	}
 }
+
+// A group's name is registry text: a tab or newline in a vendor's name
+// stays inside its cell and cannot start a row of its own.
+func TestRenderAdoptionGroupNames(t *testing.T) {
+	rep := &registry.AdoptionReport{Run: &registry.MatchRun{ID: 1},
+		Groups: []registry.AdoptionGroup{{Key: "Evil\n(all)  99999\tVendor", Devices: 3}},
+	}
+	var b strings.Builder
+	renderAdoption(&b, rep)
+	lines := strings.Split(b.String(), "\n")
+	rows := 0
+	for _, l := range lines {
+		if strings.Contains(l, "Evil") {
+			rows++
+			if !strings.Contains(l, "Evil (all) 99999 Vendor") {
+				t.Errorf("group row %q", l)
+			}
+		}
+		if strings.HasPrefix(l, "(all)  99999") {
+			t.Errorf("a group name started a row: %q", l)
+		}
+	}
+	if rows != 1 {
+		t.Errorf("%d rows name the group, want 1:\n%s", rows, b.String())
+	}
+}
