@@ -156,26 +156,24 @@ func (m *Matcher) dropBelied(evals []serviceEval, n int, services []int, chosen 
 	if len(chosen) < 2 {
 		return chosen
 	}
-	// clean: nothing distinctive belies the candidate.
-	clean := func(ci int) bool {
+	// clean[k]: nothing distinctive belies chosen[k].
+	clean := make([]bool, len(chosen))
+	for k, ci := range chosen {
+		clean[k] = true
 		for _, i := range services {
 			for _, h := range evals[ci*n+i].contra {
-				if m.ix.preds[h.pred].bits >= distinctiveBits {
-					return false
-				}
+				clean[k] = clean[k] && m.ix.preds[h.pred].bits < distinctiveBits
 			}
 		}
-		return true
 	}
 	belied := func(ci int) bool {
 		for _, i := range services {
 			for _, h := range evals[ci*n+i].contra {
-				field := m.ix.preds[h.pred].field
 				if m.ix.preds[h.pred].bits < distinctiveBits {
 					continue
 				}
-				for _, cj := range chosen {
-					if cj != ci && clean(cj) && m.matchesDistinct(evals[cj*n+i].matched, field) {
+				for k, cj := range chosen {
+					if cj != ci && clean[k] && m.matchesDistinct(evals[cj*n+i].matched, m.ix.preds[h.pred].field) {
 						return true
 					}
 				}
