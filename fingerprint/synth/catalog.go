@@ -706,6 +706,13 @@ func rebrand(s svcTemplate, from, to *model) svcTemplate {
 // sibling makes a model the registry does not list from the same vendor
 // line as base: the same stack and firmware base, another number.
 func (c *catalog) sibling(r rng, base *model) *model {
+	if base.identical && base.twin >= 0 && base.twin < base.idx {
+		// An identical white-label twin sells its OEM's device as
+		// it is, banners and number included: its line is the
+		// OEM's, and a sibling of it is another device of the OEM
+		// showing another number, not the OEM's number again.
+		base = c.models[base.twin]
+	}
 	md := *base
 	md.registered, md.ref, md.twin, md.identical, md.lookalike = false, "", -1, false, -1
 	md.number = c.uniqueNumber(r, base.v.prefix[base.typ], base.typ)

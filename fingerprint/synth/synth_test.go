@@ -499,13 +499,15 @@ func TestWorldIsFair(t *testing.T) {
 					t.Logf("%d devices not certified look as one of the %d counted (%d of models no registry lists); precision bound %.4f; "+
 						"calling the %d ambiguous ones certified too adds %d such devices: recall %.4f, precision %.4f",
 						c.forced, counted, c.forcedUnlisted, precision, c.ambiguous, c.mixed, float64(tp)/float64(c.certified), float64(tp)/float64(tp+fp))
-					if floor[fmt.Sprint(seed, "-", c.f)] {
-						if recall < 0.96 {
-							t.Errorf("recall bound %.4f", recall)
-						}
-						if precision < 0.99 {
-							t.Errorf("precision bound %.4f", precision)
-						}
+					if floor[fmt.Sprint(seed, "-", c.f)] && recall < 0.96 {
+						t.Errorf("recall bound %.4f", recall)
+					}
+					// Issue 4 asks for precision 0.995 on every
+					// seed: a world whose look-alikes alone
+					// forbid it measures the world, not a
+					// matcher.
+					if precision < 0.995 {
+						t.Errorf("precision bound %.4f", precision)
 					}
 				})
 			}
