@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -59,7 +60,7 @@ func textKeys(keys []string, text string) []string {
 		}
 	}
 	var stack [32]string
-	for _, t := range compoundTokens(stack[:0], text) {
+	for _, t := range compoundTokens(stack[:0], withoutAddresses(text)) {
 		if !modelNumber(t) {
 			continue
 		}
@@ -75,6 +76,60 @@ func textKeys(keys []string, text string) []string {
 		}
 	}
 	return keys
+}
+
+// withoutAddresses returns text with its IPv6 addresses blanked. Devices
+// greet with the address they were reached on ("220 bftpd 2.2.1 at
+// 2001:db8:5e2f::85cc ready."), and an IPv6 address's groups ("5e2f",
+// "85cc") read as model numbers, which would make the greeting name
+// another device than its own title. IPv4 addresses are digits only and
+// never read as names.
+func withoutAddresses(text string) string {
+	if strings.IndexByte(text, ':') < 0 {
+		return text
+	}
+	var b []byte
+	for i := 0; i < len(text); {
+		if !isAddressByte(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isAddressByte(text[j]) {
+			j++
+		}
+		if n := addressLen(text[i:j]); n > 0 {
+			if b == nil {
+				b = []byte(text)
+			}
+			for k := i; k < i+n; k++ {
+				b[k] = ' '
+			}
+		}
+		i = j
+	}
+	if b == nil {
+		return text
+	}
+	return string(b)
+}
+
+// addressLen returns the length of the IPv6 address run starts with, a
+// sentence's full stop or a port's colon after it left out, or 0.
+func addressLen(run string) int {
+	for n := len(run); n > 0 && strings.Count(run[:n], ":") >= 2; n-- {
+		if a, err := netip.ParseAddr(run[:n]); err == nil && a.Is6() {
+			return n
+		}
+		if c := run[n-1]; c != '.' && c != ':' {
+			return 0
+		}
+	}
+	return 0
+}
+
+func isAddressByte(c byte) bool {
+	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f' || c == ':' || c == '.'
 }
 
 // isIdentityField reports whether devices write their names in field.

@@ -360,6 +360,8 @@ func TestMatchAddressDevices(t *testing.T) {
 		{"same web server joins", router(lighttpd, telnet), [][]string{{"tcp/80", "tcp/2323", "tcp/8080"}}},
 		{"another web server is another device", router(nvr, telnet), [][]string{{"tcp/80"}, {"tcp/88", "tcp/2323"}}},
 		{"a camera's port beside a router", router(telnet, rtsp), [][]string{{"tcp/80"}, {"tcp/2323", "tcp/8554"}}},
+		{"a greeting naming the IPv6 address joins", router(svc(21, "ftp", registry.FieldFTPBanner, "220 bftpd 2.2.1 at 2001:db8:265e:58e:8913:f3ff:fe18:85cc ready.")),
+			[][]string{{"tcp/21", "tcp/80"}}},
 	}
 	ix := mustIndex(t, testRegistry())
 	for _, tc := range cases {
