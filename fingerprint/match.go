@@ -443,11 +443,12 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 		}
 		return keys
 	}
-	rest, named, alone := -1, len(out), false
+	rest, named, alone, inside := -1, len(out), false, -1
 	for pass := range 2 {
 		if pass == 1 {
 			named = len(out)
 			alone = m.oneDevice(cands, out, evals, obs, owner)
+			inside = m.insideDevice(cands, out, evals, obs, owner)
 		}
 		for i := range obs {
 			if owner[i] >= 0 {
@@ -473,7 +474,7 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 				out[d].services = append(out[d].services, i)
 				continue
 			}
-			d := m.closestDevice(cands, out[:named], evals, obs, i, alone)
+			d := m.closestDevice(cands, out[:named], evals, obs, i, alone, inside)
 			if d < 0 {
 				if rest < 0 {
 					rest = len(out)
@@ -524,7 +525,7 @@ func (m *Matcher) seriesDevice(cands []int32, devs []device, keys []string) int 
 // goes to the device of an address that is alone (oneDevice): most
 // addresses are one device. Behind a NAT, with several devices, it is
 // nobody's, unless it is on a router's own port (gateway).
-func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, i int, alone bool) int {
+func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, i int, alone bool, inside int) int {
 	n := len(obs)
 	best, bestScore := -1, 0.0
 	contradicted := false
@@ -563,8 +564,87 @@ func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEva
 		return 0
 	case gatewayPort(&obs[i]):
 		return m.gateway(cands, devs)
+	case len(obs[i].Fields) > 0:
+		return inside
 	}
 	return -1
+}
+
+// insideDevice returns the one device of devs that the address's router
+// forwards its other ports to, or -1. Behind a NAT a port that is not the
+// router's own is forwarded to a device inside, and a device reached on
+// such ports alone ("8888" and "9443", not "80") is one inside. When it
+// is the only one, and the services left to place on forwarded ports
+// could all be its (one device runs one SSH, one telnet, one web server),
+// they are: a camera's Dropbear moved to 2222 beside its pages on 8888.
+// One of them that the device's profile contradicts is another device
+// inside, and then nothing says whose the rest are. A port that sends
+// nothing says too little to be placed so.
+func (m *Matcher) insideDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, owner []int) int {
+	found := -1
+	for d := range devs {
+		if !forwardedOnly(devs[d].services, obs) {
+			continue
+		}
+		if found >= 0 || devs[d].family == "" {
+			return -1 // two devices inside, or one the registry does not know
+		}
+		found = d
+	}
+	if found < 0 {
+		return -1
+	}
+	services := slices.Clone(devs[found].services)
+	for j := range obs {
+		if owner[j] >= 0 || len(obs[j].Fields) == 0 || gatewayPort(&obs[j]) {
+			continue
+		}
+		for ci, c := range cands {
+			if e := &evals[ci*len(obs)+j]; m.ix.models[c].family == devs[found].family && e.defined && e.score < -leaveBits {
+				return -1
+			}
+		}
+		services = append(services, j)
+	}
+	if !oneDeviceRuns(services, obs) {
+		return -1
+	}
+	return found
+}
+
+// oneDeviceRuns reports whether one device could run all the services:
+// one web server, the same build on every port, and one service of every
+// other protocol.
+func oneDeviceRuns(services []int, obs []registry.Observation) bool {
+	server := ""
+	for a, i := range services {
+		if s := obs[i].Fields[registry.FieldHTTPServer]; s != "" {
+			if server != "" && s != server {
+				return false
+			}
+			server = s
+		}
+		if obs[i].Protocol == "http" || obs[i].Protocol == registry.ProtocolUnknown {
+			continue
+		}
+		for _, j := range services[:a] {
+			if obs[j].Protocol == obs[i].Protocol && obs[j].TLS == obs[i].TLS {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// forwardedOnly reports whether every one of the services is on a port
+// that is not a router's own.
+func forwardedOnly(services []int, obs []registry.Observation) bool {
+	for _, k := range services {
+		if gatewayPort(&obs[k]) {
+			return false
+		}
+	}
+	return true
 }
 
 // oneDevice reports whether an address shows one device: the evidence

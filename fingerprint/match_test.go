@@ -345,6 +345,15 @@ func TestMatchAddressDevices(t *testing.T) {
 	router := func(more ...registry.Observation) []registry.Observation {
 		return append([]registry.Observation{acmeWeb("1.4.2")}, more...)
 	}
+	// The camera forwarded on ports that are not the router's own.
+	inside := func(more ...registry.Observation) []registry.Observation {
+		return router(append([]registry.Observation{
+			svc(8443, "http", registry.FieldTLSSubjectCN, "c300.camco.local", registry.FieldHTTPServer, "GoAhead-Webs"),
+			svc(8554, "rtsp", registry.FieldRTSPServer, "CamCo RTSP/2.4"),
+			svc(8080, "http", registry.FieldHTTPWWWAuthenticate, `Digest realm="CamCo C300"`, registry.FieldHTTPServer, "GoAhead-Webs"),
+		}, more...)...)
+	}
+	camera := []string{"tcp/8080", "tcp/8443", "tcp/8554"}
 	cases := []struct {
 		name string
 		obs  []registry.Observation
@@ -360,6 +369,17 @@ func TestMatchAddressDevices(t *testing.T) {
 		{"same web server joins", router(lighttpd, telnet), [][]string{{"tcp/80", "tcp/2323", "tcp/8080"}}},
 		{"another web server is another device", router(nvr, telnet), [][]string{{"tcp/80"}, {"tcp/88", "tcp/2323"}}},
 		{"a camera's port beside a router", router(telnet, rtsp), [][]string{{"tcp/80"}, {"tcp/2323", "tcp/8554"}}},
+		{"the device inside takes its moved SSH", inside(dropbear(2222)),
+			[][]string{{"tcp/80"}, {"tcp/2222", "tcp/8080", "tcp/8443", "tcp/8554"}}},
+		{"two devices inside, nothing says whose", inside(dropbear(2222), svc(5000, "http", registry.FieldHTTPTitle, "Delta N2 Storage Manager")),
+			[][]string{{"tcp/80"}, {"tcp/2222"}, {"tcp/5000"}, camera}},
+		{"a service the inside device contradicts is another device", inside(dropbear(2222),
+			svc(8081, "http", registry.FieldHTTPWWWAuthenticate, `Digest realm="NetCam X9"`)),
+			[][]string{{"tcp/80"}, {"tcp/2222", "tcp/8081"}, camera}},
+		{"another web server inside is another device", inside(dropbear(2222), svc(8081, "http", registry.FieldHTTPServer, "mini_httpd/1.30 26Oct2018")),
+			[][]string{{"tcp/80"}, {"tcp/2222", "tcp/8081"}, camera}},
+		{"a second SSH inside is another device", inside(dropbear(2222), dropbear(2200)),
+			[][]string{{"tcp/80"}, {"tcp/2200", "tcp/2222"}, camera}},
 		{"a greeting naming the IPv6 address joins", router(svc(21, "ftp", registry.FieldFTPBanner, "220 bftpd 2.2.1 at 2001:db8:265e:58e:8913:f3ff:fe18:85cc ready.")),
 			[][]string{{"tcp/21", "tcp/80"}}},
 	}
@@ -373,6 +393,9 @@ func TestMatchAddressDevices(t *testing.T) {
 			for _, v := range got {
 				if slices.Contains(v.Ports, "tcp/80") && v.Class != registry.ClassCertified {
 					t.Errorf("router is %s, want certified", v.Class)
+				}
+				if slices.Contains(v.Ports, "tcp/8443") && !slices.Equal(v.ModelRefs, []string{"camco-c300"}) {
+					t.Errorf("camera is %v, want camco-c300", v.ModelRefs)
 				}
 			}
 		})
