@@ -17,7 +17,7 @@ import (
 // use. A verdict records it, so that a scan matched again with the same
 // registry revision and matcher version gives the same verdicts, and a
 // change in either is visible.
-var MatcherVersion = "certprint-match/2+" + defaultBackground.version
+var MatcherVersion = "certprint-match/3+" + defaultBackground.version
 
 // anchorBits is the least a predicate must weigh to make its model a
 // candidate when it matches: weaker predicates (a status code, a
@@ -261,32 +261,49 @@ func (ix *Index) weigh() {
 		if isIdentityField(p.field) || p.field == registry.FieldUPnPModelNumber {
 			p.keys = textKeys(nil, texts[i])
 		}
-		bits := ix.bg.literalBits(p.field, texts[i]) + registeredNumberBits(texts[i], numbers)
+		rest, named := registeredNumbers(texts[i], numbers)
+		bits := float64(named) * maxModelNumberBits
+		if named == 0 || strings.TrimSpace(rest) != "" {
+			bits += ix.bg.literalBits(p.field, rest)
+		}
 		shared := sharedBits(len(families[key{p.field, strings.ToLower(texts[i])}]))
 		p.bits = clampBits(math.Min(bits, shared), fieldCap(p.field))
 	}
 }
 
-// registeredNumberBits is what a predicate's literal gains for naming a
-// registered model's number: shape alone weighs "HS-380" as one of many
-// possible five-character numbers, but the registry knows it is the
+// registeredNumbers returns text without the registered model numbers
+// it names, and how many it named. Such a word weighs as the longest model
+// numbers do, wherever it stands: shape alone weighs "HS-380" as one of
+// many possible five-character numbers, but the registry knows it is the
 // number of a product, which a device shows only if it is that product
-// (or its twin). Such a word counts as the longest model numbers do.
-func registeredNumberBits(text string, numbers map[string]bool) float64 {
+// (or its twin). Weighed apart from the rest, it keeps its weight after a
+// common prefix too, whose tail otherwise counts as a build string ("220
+// ProFTPD 1.3.5e Server (AKEBONO AC-187S)").
+func registeredNumbers(text string, numbers map[string]bool) (string, int) {
 	if len(numbers) == 0 {
-		return 0
+		return text, 0
 	}
 	var stack [32]string
-	extra := 0.0
+	var b []byte
+	named, from := 0, 0
 	for _, t := range compoundTokens(stack[:0], text) {
-		if !modelNumber(t) {
+		at := from + strings.Index(text[from:], t)
+		from = at + len(t)
+		if !modelNumber(t) || !numbers[strings.ReplaceAll(strings.ToLower(t), "-", "")] {
 			continue
 		}
-		if numbers[strings.ReplaceAll(strings.ToLower(t), "-", "")] {
-			extra += math.Max(0, maxModelNumberBits-tokenBits(strings.ToLower(t)))
+		if b == nil {
+			b = []byte(text)
 		}
+		for k := at; k < from; k++ {
+			b[k] = ' '
+		}
+		named++
 	}
-	return extra
+	if b == nil {
+		return text, 0
+	}
+	return string(b), named
 }
 
 // anchor files predicate i under its field for lookup.

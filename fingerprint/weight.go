@@ -195,7 +195,7 @@ func fieldCap(field string) float64 {
 // Bounds of the weighing.
 const (
 	// maxModelNumberBits is what a word that is a registered model number
-	// weighs (registeredNumberBits).
+	// weighs (registeredNumbers).
 	maxModelNumberBits = 16
 	minBits            = 0.25
 	// refineCap bounds what the text after a known common prefix adds:
