@@ -102,7 +102,6 @@ type predHit struct {
 // device is the services on one address that the evidence ties together.
 type device struct {
 	family   string
-	named    bool // founded by a name its services show, not by a profile
 	services []int
 	scores   []float64 // by candidate
 }
@@ -119,7 +118,7 @@ func (m *Matcher) Host(obs []registry.Observation) []registry.Verdict {
 	for d := range devices {
 		devices[d].scores = m.deviceScores(cands, devices[d].services, evals, len(obs))
 	}
-	if strong := strongFamilies(m.ix, cands, devices); len(strong) >= honeypotFamilies || len(strong) > 0 && m.identified(devices) >= honeypotDevices {
+	if strong := strongFamilies(m.ix, cands, devices); len(strong) >= honeypotFamilies || len(strong) > 0 && len(devices) >= honeypotDevices {
 		return []registry.Verdict{m.honeypot(cands, obs, evals, devices, strong)}
 	}
 	out := make([]registry.Verdict, 0, len(devices))
@@ -467,7 +466,7 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 				}
 				if d < 0 {
 					d = len(out)
-					out = append(out, device{named: true})
+					out = append(out, device{})
 					keys = append(keys, nil)
 				}
 				owner[i] = d
@@ -895,20 +894,6 @@ func (m *Matcher) covers(e *serviceEval, field string) bool {
 		}
 	}
 	return false
-}
-
-// identified counts the devices that say what they are: those some
-// model is attributed on evidence above the index's null hypothesis, and
-// those that name themselves. Services that name nothing (a Dropbear, an
-// open port) and weak evidence say nothing of how many devices answer.
-func (m *Matcher) identified(devs []device) int {
-	n := 0
-	for _, d := range devs {
-		if d.named || slices.ContainsFunc(d.scores, func(s float64) bool { return s >= m.ix.nullBits }) {
-			n++
-		}
-	}
-	return n
 }
 
 // strongFamilies returns, best first, the score of each distinct model

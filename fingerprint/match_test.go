@@ -301,38 +301,6 @@ func TestMatchNATDevices(t *testing.T) {
 	}
 }
 
-// Services that name nothing do not make a NAT a honeypot: a router, a
-// camera, a storage box that names itself and two generic greetings are
-// three devices that say what they are, not five.
-func TestMatchNATIsNoHoneypot(t *testing.T) {
-	// A model whose profile holds a generic FTP daemon's greeting: on
-	// 2121 it founds a device, on evidence too weak to name the model.
-	bftpd := func(doc *registry.Document) {
-		doc.Models = append(doc.Models, registry.Model{Ref: "ginga-gs-110", Vendor: "Ginga", Name: "GS-110", DeviceType: "nas",
-			Profile: &registry.Profile{Signatures: []registry.Signature{{Protocol: "ftp", Fields: map[string]registry.Predicate{
-				registry.FieldFTPBanner: {Regex: `^220 bftpd 2\.2\.1 at [0-9A-Fa-f.:]+ ready\.$`},
-			}}}}})
-	}
-	ix := mustIndex(t, testRegistry(bftpd))
-	obs := append([]registry.Observation{acmeWeb("1.4.2"),
-		svc(2121, "ftp", registry.FieldFTPBanner, "220 bftpd 2.2.1 at 192.0.2.7 ready."),
-		svc(2200, "ssh", registry.FieldSSHBanner, "SSH-2.0-OpenSSH_9.3"),
-		svc(5001, "http", registry.FieldHTTPServer, "thttpd/2.25b 29dec2003", registry.FieldHTTPTitle, "StorMax ST-616S"),
-		svc(5050, "http", registry.FieldHTTPServer, "thttpd/2.25b 29dec2003", registry.FieldHTTPTitle, "StorMax ST-616S"),
-	}, camcoServices()...)
-	got := ix.NewMatcher().Host(sortedServices(obs))
-	classes := map[string]registry.Class{}
-	for _, v := range got {
-		if strings.HasPrefix(v.Reason, "honeypot") {
-			t.Fatalf("honeypot: %s", v.Reason)
-		}
-		classes[v.Ports[0]] = v.Class
-	}
-	if classes["tcp/80"] != registry.ClassCertified {
-		t.Errorf("router %s, want certified (verdicts %v)", classes["tcp/80"], devicePorts(got))
-	}
-}
-
 // The same device gets the same verdict whatever else the registry holds
 // of unrelated models: weights come from the registry and the background,
 // and the services matched decide only through those.

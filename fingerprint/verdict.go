@@ -88,7 +88,7 @@ func (m *Matcher) honeypot(cands []int32, obs []registry.Observation, evals []se
 		IP: obs[0].IP, Ports: portsOf(obs, all),
 		Class: registry.ClassUnknown, FirmwareState: registry.FirmwareUnobserved,
 		Confidence: round3(1 - math.Exp2(-(strong[len(strong)-1] - m.ix.nullBits + 1))),
-		Reason:     fmt.Sprintf("honeypot: %d devices answer on one address, %d of them registered models of unrelated families", m.identified(devs), len(strong)),
+		Reason:     fmt.Sprintf("honeypot: %d devices answer on one address, %d of them registered models of unrelated families", len(devs), len(strong)),
 		Matcher:    MatcherVersion, Review: registry.ReviewAuto, ModelRefs: []string{},
 	}
 	for d := range devs {
