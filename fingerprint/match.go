@@ -650,7 +650,8 @@ func forwardedOnly(services []int, obs []registry.Observation) bool {
 // oneDevice reports whether an address shows one device: the evidence
 // identified a single one, and none of the services left to place says
 // it belongs to another, by contradicting the device's profile, by
-// running another web server than the device's own, or by being a silent
+// running another web server than the device's own (another build of it
+// too: "lighttpd/1.4.54" beside "lighttpd/1.4.64"), or by being a silent
 // port of a kind of device the model is not (RTSP beside a printer).
 func (m *Matcher) oneDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, owner []int) bool {
 	if len(devs) != 1 || devs[0].family == "" {
@@ -660,7 +661,7 @@ func (m *Matcher) oneDevice(cands []int32, devs []device, evals []serviceEval, o
 	var stack [8]string
 	servers := stack[:0]
 	for _, i := range devs[0].services {
-		if s := webServer(&obs[i]); s != "" && !slices.Contains(servers, s) {
+		if s := obs[i].Fields[registry.FieldHTTPServer]; s != "" && !slices.Contains(servers, s) {
 			servers = append(servers, s)
 		}
 	}
@@ -668,7 +669,7 @@ func (m *Matcher) oneDevice(cands []int32, devs []device, evals []serviceEval, o
 		if owner[i] >= 0 {
 			continue
 		}
-		if s := webServer(&obs[i]); s != "" && len(servers) > 0 && !slices.Contains(servers, s) {
+		if s := obs[i].Fields[registry.FieldHTTPServer]; s != "" && len(servers) > 0 && !slices.Contains(servers, s) {
 			return false
 		}
 		if len(obs[i].Fields) == 0 && len(portTypes[obs[i].Port]) > 0 && !m.familyAnswers(cands, family, &obs[i]) {

@@ -368,6 +368,14 @@ func TestMatchAddressDevices(t *testing.T) {
 			[][]string{{"tcp/22"}, {"tcp/443", "tcp/554", "tcp/8080"}, {"tcp/5000"}}},
 		{"same web server joins", router(lighttpd, telnet), [][]string{{"tcp/80", "tcp/2323", "tcp/8080"}}},
 		{"another web server is another device", router(nvr, telnet), [][]string{{"tcp/80"}, {"tcp/88", "tcp/2323"}}},
+		{"another build of the web server is another device", []registry.Observation{
+			svc(5000, "http", registry.FieldHTTPTitle, "Delta N2 Storage Manager", registry.FieldHTTPServer, "lighttpd/1.4.64"),
+			svc(8080, "http", registry.FieldHTTPStatus, "401", registry.FieldHTTPServer, "lighttpd/1.4.54")},
+			[][]string{{"tcp/5000"}, {"tcp/8080"}}},
+		{"the same build joins", []registry.Observation{
+			svc(5000, "http", registry.FieldHTTPTitle, "Delta N2 Storage Manager", registry.FieldHTTPServer, "lighttpd/1.4.64"),
+			svc(8080, "http", registry.FieldHTTPStatus, "401", registry.FieldHTTPServer, "lighttpd/1.4.64")},
+			[][]string{{"tcp/5000", "tcp/8080"}}},
 		{"a camera's port beside a router", router(telnet, rtsp), [][]string{{"tcp/80"}, {"tcp/2323", "tcp/8554"}}},
 		{"the device inside takes its moved SSH", inside(dropbear(2222)),
 			[][]string{{"tcp/80"}, {"tcp/2222", "tcp/8080", "tcp/8443", "tcp/8554"}}},
