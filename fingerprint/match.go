@@ -524,7 +524,8 @@ func (m *Matcher) seriesDevice(cands []int32, devs []device, keys []string) int 
 // protocol the profiles do not describe, an open port with no banner)
 // goes to the device of an address that is alone (oneDevice): most
 // addresses are one device. Behind a NAT, with several devices, it is
-// nobody's, unless it is on a router's own port (gateway).
+// nobody's, unless it is on a router's own port (gateway) or, showing
+// something, on a port forwarded to the one device inside (insideDevice).
 func (m *Matcher) closestDevice(cands []int32, devs []device, evals []serviceEval, obs []registry.Observation, i int, alone bool, inside int) int {
 	n := len(obs)
 	best, bestScore := -1, 0.0
@@ -682,20 +683,6 @@ func (m *Matcher) oneDevice(cands []int32, devs []device, evals []serviceEval, o
 		}
 	}
 	return true
-}
-
-// webServer is the product an HTTP service's Server header names, without
-// its version ("mini_httpd" of "mini_httpd/1.19 19dec2003"): one device
-// runs one web server on all its ports, spelt alike.
-func webServer(o *registry.Observation) string {
-	s := o.Fields[registry.FieldHTTPServer]
-	if s == "" {
-		return ""
-	}
-	if i := strings.IndexAny(s, "/ "); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }
 
 // familyAnswers reports whether a model of the family is of a kind that
