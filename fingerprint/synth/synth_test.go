@@ -611,9 +611,9 @@ func (c *fairness) fairClass(h *host, d *device) int {
 // every way the generator makes two models look the same counts:
 // identical twins and hidden hardware revisions (every service), visible
 // revisions (every service but the primary ones), a sibling no registry
-// lists of an identical twin (the twin shows its OEM's banners, which the
-// sibling keeps), models of one brand sharing a banner that names only
-// the brand (which the recall bound counts as naming the model).
+// lists whose services name only its brand or stack, models of one brand
+// sharing a banner that names only the brand (which the recall bound
+// counts as naming the model).
 func (c *fairness) add(h *host) {
 	for _, d := range h.devices {
 		if slices.ContainsFunc(d.svcs, func(in *instance) bool { return appears(c.f, h, in) }) {
