@@ -99,25 +99,26 @@ func withoutAddresses(text string) string {
 			j++
 		}
 		if n := addressLen(text[i:j]); n > 0 {
-			if b == nil {
-				b = []byte(text)
-			}
-			for k := i; k < i+n; k++ {
-				b[k] = ' '
-			}
+			b = blank(b, text, i, i+n)
 		}
 		i = j
 	}
-	if b == nil {
-		return text
-	}
-	return string(b)
+	return blanked(b, text)
 }
+
+// maxAddressRun is the longest run of address bytes that can hold an
+// IPv6 address: 45 for "0000:…:ffff:255.255.255.255", a full stop and a
+// port's colon after it. A longer run (a device's hostile kilobyte of
+// colons) is no address and is not parsed.
+const maxAddressRun = 47
 
 // addressLen returns the length of the IPv6 address run starts with, a
 // sentence's full stop or a port's colon after it left out, or 0.
 func addressLen(run string) int {
-	for n := len(run); n > 0 && strings.Count(run[:n], ":") >= 2; n-- {
+	if len(run) > maxAddressRun || strings.Count(run, ":") < 2 {
+		return 0
+	}
+	for n := len(run); n > 0; n-- {
 		if a, err := netip.ParseAddr(run[:n]); err == nil && a.Is6() {
 			return n
 		}
@@ -126,6 +127,28 @@ func addressLen(run string) int {
 		}
 	}
 	return 0
+}
+
+// blank returns b, a copy of text made on the first call, with text[from:to]
+// turned to spaces: text keeps its length, so the offsets of what follows
+// stay valid.
+func blank(b []byte, text string, from, to int) []byte {
+	if b == nil {
+		b = []byte(text)
+	}
+	for k := from; k < to; k++ {
+		b[k] = ' '
+	}
+	return b
+}
+
+// blanked is the text blank made of text, or text itself when nothing was
+// blanked.
+func blanked(b []byte, text string) string {
+	if b == nil {
+		return text
+	}
+	return string(b)
 }
 
 func isAddressByte(c byte) bool {

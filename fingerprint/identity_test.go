@@ -2,6 +2,7 @@ package fingerprint
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -20,6 +21,9 @@ func TestTextKeys(t *testing.T) {
 		{"220 bftpd 2.2.1 at 10.91.224.30 ready.", nil},
 		{"login as admin:  fe18:85cc", []string{"fe18", "85cc"}}, // not an address: two groups are no IPv6 address
 		{"HC-420W ::ffff:10.1.2.3", []string{"hc420w", "420w"}},
+		{"0000:0000:0000:0000:0000:ffff:255.255.255.255. WX-4900", []string{"wx4900"}}, // the longest form
+		{strings.Repeat("fe18:", 200) + " WX-4900", []string{"fe18", "wx4900"}},
+		{strings.Repeat(":.", 500) + " WX-4900", []string{"wx4900"}}, // too long to be an address
 	}
 	for _, tc := range cases {
 		if got := textKeys(nil, tc.text); !slices.Equal(got, tc.want) {

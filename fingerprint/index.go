@@ -292,18 +292,10 @@ func registeredNumbers(text string, numbers map[string]bool) (string, int) {
 		if !modelNumber(t) || !numbers[strings.ReplaceAll(strings.ToLower(t), "-", "")] {
 			continue
 		}
-		if b == nil {
-			b = []byte(text)
-		}
-		for k := at; k < from; k++ {
-			b[k] = ' '
-		}
+		b = blank(b, text, at, from)
 		named++
 	}
-	if b == nil {
-		return text, 0
-	}
-	return string(b), named
+	return blanked(b, text), named
 }
 
 // anchor files predicate i under its field for lookup.

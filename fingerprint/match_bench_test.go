@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/certprint/certprint/registry"
@@ -167,5 +168,23 @@ func TestBenchWorldMatches(t *testing.T) {
 		if len(vs) != 1 || vs[0].Class != want {
 			t.Fatalf("host %d: %+v, want one %s verdict", h, vs, want)
 		}
+	}
+}
+
+// The names of a greeting: an everyday one that writes the IPv6 address
+// it was reached on, and a hostile kilobyte of address bytes, which must
+// cost no more than its length.
+func BenchmarkTextKeys(b *testing.B) {
+	for _, bc := range []struct{ name, text string }{
+		{"ipv6-greeting", "220 FZR-6500 FTP server at [2001:db8:265e:58e:8913:f3ff:fe18:85cc]:21 ready."},
+		{"hostile-groups", strings.Repeat("fe18:", 200)},
+		{"hostile-colons", strings.Repeat(":.", 500)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var keys []string
+			for b.Loop() {
+				keys = textKeys(keys[:0], bc.text)
+			}
+		})
 	}
 }
