@@ -74,6 +74,7 @@ type Matcher struct {
 	hits   []predHit // backing store of every serviceEval.matched of a host
 	contra []predHit // and of every serviceEval.contra
 	seen   []int32   // scratch of deviceScores
+	places []int     // scratch of insideDevice
 	// orgs caches the registered vendor each certificate organisation
 	// seen names ("" for none): normalising a name is costly, and a scan
 	// shows few organisations.
@@ -448,7 +449,9 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 		if pass == 1 {
 			named = len(out)
 			alone = m.oneDevice(cands, out, evals, obs, owner)
-			inside = m.insideDevice(cands, out, evals, obs, owner)
+			if !alone { // closestDevice asks for the device inside only behind a NAT
+				inside = m.insideDevice(cands, out, evals, obs, owner)
+			}
 		}
 		for i := range obs {
 			if owner[i] >= 0 {
@@ -595,18 +598,17 @@ func (m *Matcher) insideDevice(cands []int32, devs []device, evals []serviceEval
 	if found < 0 {
 		return -1
 	}
-	services := slices.Clone(devs[found].services)
+	services := append(m.places[:0], devs[found].services...)
 	for j := range obs {
 		if owner[j] >= 0 || len(obs[j].Fields) == 0 || gatewayPort(&obs[j]) {
 			continue
 		}
-		for ci, c := range cands {
-			if e := &evals[ci*len(obs)+j]; m.ix.models[c].family == devs[found].family && e.defined && e.score < -leaveBits {
-				return -1
-			}
+		if m.familyContradicts(cands, devs[found].family, evals, len(obs), j) {
+			return -1
 		}
 		services = append(services, j)
 	}
+	m.places = services[:0]
 	if !oneDeviceRuns(services, obs) {
 		return -1
 	}
@@ -676,13 +678,22 @@ func (m *Matcher) oneDevice(cands []int32, devs []device, evals []serviceEval, o
 		if len(obs[i].Fields) == 0 && len(portTypes[obs[i].Port]) > 0 && !m.familyAnswers(cands, family, &obs[i]) {
 			return false
 		}
-		for ci, c := range cands {
-			if m.ix.models[c].family == family && evals[ci*n+i].defined && evals[ci*n+i].score < -leaveBits {
-				return false
-			}
+		if m.familyContradicts(cands, family, evals, n, i) {
+			return false
 		}
 	}
 	return true
+}
+
+// familyContradicts reports whether a model of the family has a profile
+// that service i of n contradicts by more than leaveBits: another device.
+func (m *Matcher) familyContradicts(cands []int32, family string, evals []serviceEval, n, i int) bool {
+	for ci, c := range cands {
+		if e := &evals[ci*n+i]; m.ix.models[c].family == family && e.defined && e.score < -leaveBits {
+			return true
+		}
+	}
+	return false
 }
 
 // familyAnswers reports whether a model of the family is of a kind that
