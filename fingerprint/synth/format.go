@@ -173,7 +173,10 @@ func carried(f Format, in *instance) map[string]string {
 		case Fingerprintx:
 			set(registry.FieldRTSPServer, in.text)
 		case ZGrab2:
+			// The importer reads the Server header of the reply into
+			// rtsp.server, as a protocol-aware scanner would write it.
 			out[registry.FieldBanner] = fingerprint.Clean(rtspReply(in.text))
+			set(registry.FieldRTSPServer, in.text)
 		}
 	case kindUPnP:
 		if f == Nmap {

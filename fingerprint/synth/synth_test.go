@@ -183,8 +183,23 @@ func TestImportMatchesTruth(t *testing.T) {
 					t.Fatalf("truth names %s %s, the import has no such service", s.ip, s.port)
 				}
 			}
-			// The generator's own account of each service.
+			// The generator's own account of each service, both ways:
+			// what it says a format carries was imported, and of the
+			// fields it accounts for in any format, the importer read
+			// no more (the truth's firmware follows from these).
 			g := newGenerator(mustValid(cfg))
+			accounted := map[string]bool{}
+			for i := 0; i < cfg.Hosts; i++ {
+				for _, dv := range g.newHost(i).devices {
+					for _, in := range dv.svcs {
+						for _, other := range Formats {
+							for name := range carried(other, in) {
+								accounted[name] = true
+							}
+						}
+					}
+				}
+			}
 			checked := 0
 			for i := 0; i < cfg.Hosts; i++ {
 				h := g.newHost(i)
@@ -194,11 +209,17 @@ func TestImportMatchesTruth(t *testing.T) {
 							continue
 						}
 						o := got[service{h.ip, portName(in)}]
-						for name, value := range carried(f, in) {
+						fields := carried(f, in)
+						for name, value := range fields {
 							if o.Fields[name] != value {
 								t.Fatalf("%s %s %s: imported %q, the generator says %q", h.ip, portName(in), name, o.Fields[name], value)
 							}
 							checked++
+						}
+						for name, value := range o.Fields {
+							if _, ok := fields[name]; accounted[name] && !ok {
+								t.Fatalf("%s %s %s: imported %q, the generator says the format does not carry it", h.ip, portName(in), name, value)
+							}
 						}
 					}
 				}
@@ -589,10 +610,18 @@ func (c *fairness) fairClass(h *host, d *device) int {
 	switch {
 	case !named:
 		return fairUnnamed
-	case d.md.lookalike >= 0 && classOf(c.g.cat.models[d.md.lookalike], d.fw, seen, date) != registry.ClassCertified:
+	case d.md.lookalike >= 0 && c.lookalikeFails(h, d):
 		return fairAmbiguous
 	}
 	return fairCounted
+}
+
+// lookalikeFails reports whether device d's look-alike would not be
+// certified with d's firmware: a matcher that cannot tell the two apart
+// judges both by the firmware either profile reads from d's services.
+func (c *fairness) lookalikeFails(h *host, d *device) bool {
+	l := &device{md: c.g.cat.models[d.md.lookalike], fw: d.fw, svcs: d.svcs}
+	return classOfDevice(l, shown(c.f, h, d) || shown(c.f, h, l), c.g.cfg.Date) != registry.ClassCertified
 }
 
 // add counts the devices of host h.
@@ -616,9 +645,12 @@ func (c *fairness) fairClass(h *host, d *device) int {
 // counts as naming the model).
 func (c *fairness) add(h *host) {
 	for _, d := range h.devices {
-		if slices.ContainsFunc(d.svcs, func(in *instance) bool { return appears(c.f, h, in) }) {
-			c.devices++
+		// A device the format shows nothing of is no row of truth.csv:
+		// neither counted nor missed.
+		if !slices.ContainsFunc(d.svcs, func(in *instance) bool { return appears(c.f, h, in) }) {
+			continue
 		}
+		c.devices++
 		switch c.fairClass(h, d) {
 		case fairNotCertified:
 		case fairUnnamed:
