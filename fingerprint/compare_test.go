@@ -41,10 +41,13 @@ func at(ip string, obs ...registry.Observation) []registry.Observation {
 	return obs
 }
 
+// gammaRegistry registers gamma-g7 as number "G7", which no banner of
+// gammaScan names as a model number ("G7-CAM" reads as another): only
+// its profile decides, which is what comparing profiles is about.
 func gammaRegistry() *registry.Document {
 	return testRegistry(func(doc *registry.Document) {
 		doc.Models = append(doc.Models, registry.Model{
-			Ref: "gamma-g7", Vendor: "Gamma", Name: "G7", ModelNumber: "G7-CAM", DeviceType: "camera",
+			Ref: "gamma-g7", Vendor: "Gamma", Name: "G7", ModelNumber: "G7", DeviceType: "camera",
 			Certifications: []registry.Certification{cert("CCDS", "CCDS-77", "2025-01-01", "", registry.StatusValid, nil)},
 			Profile: &registry.Profile{Signatures: []registry.Signature{
 				{Protocol: "http", Fields: map[string]registry.Predicate{registry.FieldHTTPTitle: {Regex: `^Gamma G7-CAM \(fw (?P<version>[0-9.]+)\)$`}}},

@@ -1,8 +1,8 @@
 package fingerprint
 
 import (
+	"bytes"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -13,7 +13,7 @@ import (
 // devices name themselves. A router's title, its FTP greeting, its telnet
 // prompt ("rn8000-3a9f1c login:") and its certificate's common name carry
 // the same model number, and a camera forwarded through the same address
-// carries another. identityKeys reads those names, so that services the
+// carries another. identityValues reads those names, so that services the
 // registry's profiles do not explain still go with the device that shows
 // the same name, and those that show another name form a device of their
 // own.
@@ -23,7 +23,7 @@ import (
 // "HiIpcam/V100R003"), which many devices share; so are hashes, versions
 // and scanner-derived fields, whose hex and version tokens look like model
 // numbers.
-var identityFields = []string{
+var identityFields = [...]string{
 	registry.FieldHTTPTitle, registry.FieldHTTPWWWAuthenticate,
 	registry.FieldTLSSubjectCN, registry.FieldTLSSubject, registry.FieldSSHBanner,
 	registry.FieldFTPBanner, registry.FieldTelnetBanner, registry.FieldSMTPBanner,
@@ -35,47 +35,129 @@ var identityFields = []string{
 // maxIdentityKeys bounds the names read from one service.
 const maxIdentityKeys = 16
 
-// identityKeys returns the model-number-like names a service shows,
-// lower-cased without hyphens: "NE-2816" and the prompt
-// "ne-2816-37C348 login:" both give "ne2816".
-func identityKeys(o *registry.Observation) []string {
-	var keys []string
-	for _, field := range identityFields {
-		value, ok := o.Fields[field]
-		if !ok || field == registry.FieldBanner && isResponseHead(value) {
-			// An RTSP or HTTP response names its server software
-			// ("LIVE555 Streaming Media"), not the device.
-			continue
-		}
-		keys = textKeys(keys, value)
-	}
-	return keys
+// identityValues are the identity fields of one service, kept in the
+// order of identityFields, which decides the names kept when a service
+// shows too many (maxIdentityKeys).
+type identityValues struct {
+	value [len(identityFields)]string
+	has   [len(identityFields)]bool
 }
 
-// textKeys appends to keys the model-number-like names in one text.
-func textKeys(keys []string, text string) []string {
-	add := func(k string) {
-		if len(k) >= 4 && !slices.Contains(keys, k) && len(keys) < maxIdentityKeys {
-			keys = append(keys, k)
-		}
+// set records field's value if it is an identity field.
+func (v *identityValues) set(field, value string) {
+	if i := identityRank[field]; i > 0 {
+		v.value[i-1], v.has[i-1] = value, true
 	}
-	var stack [32]string
-	for _, t := range compoundTokens(stack[:0], withoutAddresses(text)) {
-		if !modelNumber(t) {
+}
+
+// appendKeys appends to keys (which it takes as empty) the
+// model-number-like names the service shows, lower-cased without hyphens
+// ("NE-2816" and the prompt "ne-2816-37C348 login:" both give "ne2816"),
+// reading each text's names with textKeysOf.
+func (v *identityValues) appendKeys(keys []string, textKeysOf func(string) []string) []string {
+	start := len(keys)
+	for i, field := range identityFields {
+		if !v.has[i] || field == registry.FieldBanner && isResponseHead(v.value[i]) {
 			continue
 		}
-		parts := strings.Split(strings.ToLower(t), "-")
-		add(strings.Join(parts, ""))
-		if len(parts) > 2 {
-			add(parts[0] + parts[1])
-		}
-		for _, p := range parts {
-			if len(parts) > 1 && modelNumber(p) {
-				add(p)
+		for _, k := range textKeysOf(v.value[i]) {
+			if len(keys)-start == maxIdentityKeys {
+				return keys
+			}
+			if !slices.Contains(keys[start:], k) {
+				keys = append(keys, k)
 			}
 		}
 	}
 	return keys
+}
+
+// identityRank numbers the identity fields from 1.
+var identityRank = func() map[string]int {
+	m := map[string]int{}
+	for i, f := range identityFields {
+		m[f] = i + 1
+	}
+	return m
+}()
+
+// identityValue returns the value of an identity field of o, if it may
+// name the device. An RTSP or HTTP response in a raw banner names its
+// server software ("LIVE555 Streaming Media"), not the device.
+func identityValue(o *registry.Observation, field string) (string, bool) {
+	value, ok := o.Fields[field]
+	if !ok || field == registry.FieldBanner && isResponseHead(value) {
+		return "", false
+	}
+	return value, true
+}
+
+// namingValue returns the first identity field of o, and its value, that
+// names key.
+func namingValue(o *registry.Observation, key string) (field, value string, ok bool) {
+	var stack [maxIdentityKeys]string
+	for _, field := range identityFields {
+		if value, ok := identityValue(o, field); ok && slices.Contains(textKeys(stack[:0], value), key) {
+			return field, value, true
+		}
+	}
+	return "", "", false
+}
+
+// textKeys appends to keys the model-number-like names in one text. It
+// runs on every name a scan shows, so it allocates only for a key it
+// adds.
+func textKeys(keys []string, text string) []string {
+	if !mixed(text) {
+		return keys // no word of it can mix letters and digits
+	}
+	var stack [32]string
+	var buf [64]byte
+	for _, t := range compoundTokens(stack[:0], withoutAddresses(text)) {
+		if !modelNumber(t) {
+			continue
+		}
+		var lb [64]byte
+		lower := appendLower(lb[:0], t)
+		keys = addKey(keys, appendKey(buf[:0], lower))
+		first, rest, multi := bytes.Cut(lower, []byte("-"))
+		if !multi {
+			continue
+		}
+		if second, _, ok := bytes.Cut(rest, []byte("-")); ok {
+			keys = addKey(keys, append(append(buf[:0], first...), second...))
+		}
+		for part := range bytes.SplitSeq(lower, []byte("-")) {
+			if modelNumber(string(part)) {
+				keys = addKey(keys, part)
+			}
+		}
+	}
+	return keys
+}
+
+// appendKey appends a lower-cased token without its hyphens.
+func appendKey(b []byte, lower []byte) []byte {
+	for i := 0; i < len(lower); i++ {
+		if lower[i] != '-' {
+			b = append(b, lower[i])
+		}
+	}
+	return b
+}
+
+// addKey adds key to keys unless it is too short, already there, or keys
+// is full.
+func addKey(keys []string, key []byte) []string {
+	if len(key) < 4 || len(keys) >= maxIdentityKeys {
+		return keys
+	}
+	for _, k := range keys {
+		if k == string(key) {
+			return keys
+		}
+	}
+	return append(keys, string(key))
 }
 
 // withoutAddresses returns text with its IPv6 addresses blanked. Devices
@@ -156,12 +238,16 @@ func isAddressByte(c byte) bool {
 }
 
 // isIdentityField reports whether devices write their names in field.
-func isIdentityField(field string) bool { return slices.Contains(identityFields, field) }
+func isIdentityField(field string) bool { return identityRank[field] > 0 }
 
 // modelNumber reports whether a token reads as a model number: letters
 // and digits, at least four of them, and not a version ("v20210629").
 func modelNumber(t string) bool {
-	if !mixed(t) || technicalTokens[strings.ToLower(t)] {
+	if !mixed(t) {
+		return false
+	}
+	var buf [32]byte
+	if technicalTokens[string(appendLower(buf[:0], t))] {
 		return false
 	}
 	alnum := 0
@@ -177,10 +263,35 @@ func modelNumber(t string) bool {
 // digits: "v2", "v20210629", "V100R003C10" (the VRC scheme of embedded
 // vendors).
 func versionToken(t string) bool {
-	return versionPattern.MatchString(t)
+	// ^(?i)v[0-9]+(r[0-9]+)?(c[0-9]+)?(spc[0-9]+)?$, without the
+	// regular expression machinery: every token of every name asks.
+	rest, ok := digitsAfter(t, "v")
+	if !ok {
+		return false
+	}
+	for _, part := range [...]string{"r", "c", "spc"} {
+		if r, ok := digitsAfter(rest, part); ok {
+			rest = r
+		}
+	}
+	return rest == ""
 }
 
-var versionPattern = regexp.MustCompile(`^(?i)v[0-9]+(r[0-9]+)?(c[0-9]+)?(spc[0-9]+)?$`)
+// digitsAfter cuts from s a prefix (any case) followed by at least one
+// digit, and the digits.
+func digitsAfter(s, prefix string) (string, bool) {
+	if len(s) <= len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	i := len(prefix)
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == len(prefix) {
+		return s, false
+	}
+	return s[i:], true
+}
 
 // sharesKey reports whether two key lists meet.
 func sharesKey(a, b []string) bool {

@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -47,6 +48,51 @@ func FuzzWithoutAddresses(f *testing.F) {
 			if got[i] != s[i] && got[i] != ' ' {
 				t.Fatalf("byte %d: %q became %q", i, s[i], got[i])
 			}
+		}
+	})
+}
+
+// referenceTextKeys is textKeys as first written, with strings.Split and
+// a regular expression: the allocation-free one must say the same.
+func referenceTextKeys(text string) []string {
+	var keys []string
+	add := func(k string) {
+		if len(k) >= 4 && !slices.Contains(keys, k) && len(keys) < maxIdentityKeys {
+			keys = append(keys, k)
+		}
+	}
+	version := regexp.MustCompile(`^(?i)v[0-9]+(r[0-9]+)?(c[0-9]+)?(spc[0-9]+)?$`)
+	number := func(t string) bool {
+		alnum := len(t) - strings.Count(t, "-")
+		return mixed(t) && !technicalTokens[strings.ToLower(t)] && alnum >= 4 && !version.MatchString(t)
+	}
+	for _, t := range compoundTokens(nil, withoutAddresses(text)) {
+		if !number(t) {
+			continue
+		}
+		parts := strings.Split(strings.ToLower(t), "-")
+		add(strings.Join(parts, ""))
+		if len(parts) > 2 {
+			add(parts[0] + parts[1])
+		}
+		for _, p := range parts {
+			if len(parts) > 1 && number(p) {
+				add(p)
+			}
+		}
+	}
+	return keys
+}
+
+func FuzzTextKeys(f *testing.F) {
+	for _, s := range []string{"Aokiri Router WX-4900", "rn8000-3a9f1c login: ", "V100R003C10SPC2 AB-12-CD34", "ＨＴ－７７００ ht-7700",
+		"SSH-2.0-dropbear_2014.63", "Ä1B2-ÖC3D4 X9-Y8-Z7W6", "v2r v2c3r4 v2spc1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, want := textKeys(nil, s), referenceTextKeys(s)
+		if !slices.Equal(got, want) {
+			t.Fatalf("textKeys(%q) = %q, the reference says %q", s, got, want)
 		}
 	})
 }

@@ -17,7 +17,7 @@ import (
 // use. A verdict records it, so that a scan matched again with the same
 // registry revision and matcher version gives the same verdicts, and a
 // change in either is visible.
-var MatcherVersion = "certprint-match/3+" + defaultBackground.version
+var MatcherVersion = "certprint-match/4+" + defaultBackground.version
 
 // anchorBits is the least a predicate must weigh to make its model a
 // candidate when it matches: weaker predicates (a status code, a
@@ -44,6 +44,8 @@ type Index struct {
 	nullBits float64
 	// vendors are the registered vendors, by vendorKey.
 	vendors map[string]bool
+	// named finds the kindNamed predicates by the identity key they name.
+	named map[string][]int32
 }
 
 // IndexStats describes an index, for benchmarks and `match` output.
@@ -82,7 +84,14 @@ const (
 	kindExact predKind = iota
 	kindPrefix
 	kindRegex
+	// kindNamed is the predicate the registry implies on every field
+	// where devices write their names: the value names the model's number
+	// (namePredicate). Its value is the number's identity key.
+	kindNamed
 )
+
+// namedField is the field of a kindNamed predicate: any identity field.
+const namedField = "(name)"
 
 type predEntry struct {
 	model   int32
@@ -105,7 +114,7 @@ type predEntry struct {
 	// their OEM's (modelNumberPredicate).
 	implied bool
 	// keys are the model numbers the predicate's literal names, on a
-	// field where devices write their names (identityKeys).
+	// field where devices write their names (identityFields).
 	keys []string
 }
 
@@ -123,7 +132,7 @@ type fieldIndex struct {
 // a hand-built document cannot slip a catch-all past validation.
 func NewIndex(doc *registry.Document) (*Index, error) {
 	ix := &Index{fields: map[string]*fieldIndex{}, families: map[string][]int32{},
-		programs: map[string]*registry.Program{}, bg: defaultBackground}
+		programs: map[string]*registry.Program{}, bg: defaultBackground, named: map[string][]int32{}}
 	for i := range doc.Programs {
 		ix.programs[doc.Programs[i].Code] = &doc.Programs[i]
 	}
@@ -173,10 +182,15 @@ func (ix *Index) addModel(m *registry.Model) error {
 			ix.stats.Signatures++
 		}
 	}
-	if pe, ok := modelNumberPredicate(m); ok {
-		pe.model, pe.sig = model, int32(len(me.sigs))
-		me.sigs = append(me.sigs, sigEntry{preds: []int32{int32(len(ix.preds))}})
-		ix.preds = append(ix.preds, pe)
+	// The registry's own predicates come after the profile's: a name
+	// counts only where no predicate of the profile read it already
+	// (evaluateOne).
+	for _, implied := range []func(*registry.Model) (predEntry, bool){modelNumberPredicate, namePredicate} {
+		if pe, ok := implied(m); ok {
+			pe.model, pe.sig = model, int32(len(me.sigs))
+			me.sigs = append(me.sigs, sigEntry{preds: []int32{int32(len(ix.preds))}})
+			ix.preds = append(ix.preds, pe)
+		}
 	}
 	ix.models = append(ix.models, me)
 	ix.families[me.family] = append(ix.families[me.family], model)
@@ -203,6 +217,25 @@ func modelNumberPredicate(m *registry.Model) (predEntry, bool) {
 	}
 	return predEntry{field: registry.FieldUPnPModelNumber, kind: kindExact, value: number,
 		text: "registered model number " + number, implied: true}, true
+}
+
+// namePredicate is the other predicate the registry implies: a title,
+// realm, greeting, certificate name or UPnP description that names the
+// model's number ("HTH-543 Login", "AKEBONO AC-822 (fw 3.1.6)") is
+// evidence for the model, whether or not its profile holds that service.
+// Certification lists publish numbers, and devices show them: this is
+// the link between the two that needs no capture of the device. It never
+// counts against a model: most services name nothing. A number that is no
+// single model-number word ("Cam 740") implies nothing.
+func namePredicate(m *registry.Model) (predEntry, bool) {
+	number := strings.TrimSpace(norm.NFKC.String(m.ModelNumber))
+	var stack [2]string
+	if words := compoundTokens(stack[:0], number); len(words) != 1 || words[0] != number || !modelNumber(number) {
+		return predEntry{}, false
+	}
+	key := strings.ReplaceAll(strings.ToLower(number), "-", "")
+	return predEntry{field: namedField, kind: kindNamed, value: key, keys: []string{key},
+		text: "names registered model number " + number, implied: true}, true
 }
 
 func compilePredicate(field string, p registry.Predicate) (predEntry, error) {
@@ -258,6 +291,11 @@ func (ix *Index) weigh() {
 	}
 	for i := range ix.preds {
 		p := &ix.preds[i]
+		shared := sharedBits(len(families[key{p.field, strings.ToLower(texts[i])}]))
+		if p.kind == kindNamed {
+			p.bits = math.Min(maxModelNumberBits, shared)
+			continue
+		}
 		if isIdentityField(p.field) || p.field == registry.FieldUPnPModelNumber {
 			p.keys = textKeys(nil, texts[i])
 		}
@@ -266,7 +304,6 @@ func (ix *Index) weigh() {
 		if named == 0 || strings.TrimSpace(rest) != "" {
 			bits += ix.bg.literalBits(p.field, rest)
 		}
-		shared := sharedBits(len(families[key{p.field, strings.ToLower(texts[i])}]))
 		p.bits = clampBits(math.Min(bits, shared), fieldCap(p.field))
 	}
 }
@@ -302,12 +339,15 @@ func registeredNumbers(text string, numbers map[string]bool) (string, int) {
 func (ix *Index) anchor(i int32) {
 	p := &ix.preds[i]
 	fi := ix.fields[p.field]
-	if fi == nil {
+	if fi == nil && p.kind != kindNamed {
 		fi = &fieldIndex{exact: map[string][]int32{}, token: map[string][]int32{}}
 		ix.fields[p.field] = fi
 	}
 	ix.stats.Anchors++
 	switch p.kind {
+	case kindNamed:
+		ix.named[p.value] = append(ix.named[p.value], i)
+		return
 	case kindExact:
 		fi.exact[p.value] = append(fi.exact[p.value], i)
 		return

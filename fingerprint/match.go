@@ -75,6 +75,12 @@ type Matcher struct {
 	contra []predHit // and of every serviceEval.contra
 	seen   []int32   // scratch of deviceScores
 	places []int     // scratch of insideDevice
+	// names holds the identity keys of each service of the host
+	// (identityValues), read once: candidates look named models up by
+	// them, evaluateOne checks them, placeRest groups services by them.
+	names     [][]string
+	keyBuf    []string
+	nameCache map[string][]string // Matcher.textKeys
 	// orgs caches the registered vendor each certificate organisation
 	// seen names ("" for none): normalising a name is costly, and a scan
 	// shows few organisations.
@@ -83,7 +89,7 @@ type Matcher struct {
 
 // NewMatcher returns a Matcher on ix.
 func (ix *Index) NewMatcher() *Matcher {
-	return &Matcher{ix: ix, cand: map[int32]float64{}, orgs: map[string]string{}}
+	return &Matcher{ix: ix, cand: map[int32]float64{}, orgs: map[string]string{}, nameCache: map[string][]string{}}
 }
 
 // serviceEval is what one model's best signature says of one service.
@@ -129,9 +135,46 @@ func (m *Matcher) Host(obs []registry.Observation) []registry.Verdict {
 	return out
 }
 
+// maxCachedNames bounds the texts whose names a Matcher remembers, and
+// maxCachedText the length of one: a scan shows the same titles and
+// greetings on thousands of devices, and reading names is a third of
+// the work of matching one.
+const (
+	maxCachedNames = 1 << 14
+	maxCachedText  = 256
+)
+
+// textKeys returns the names in one text (textKeys), from the cache when
+// the text was seen before. The slice returned must not be changed.
+func (m *Matcher) textKeys(text string) []string {
+	if keys, ok := m.nameCache[text]; ok {
+		return keys
+	}
+	keys := textKeys(nil, text)
+	if len(text) <= maxCachedText {
+		if len(m.nameCache) == maxCachedNames {
+			clear(m.nameCache)
+		}
+		m.nameCache[text] = keys
+	}
+	return keys
+}
+
+// addNames records the names of the next service of a host in m.names.
+// They are slices of one backing array: appending never moves what an
+// earlier service's slice holds.
+func (m *Matcher) addNames(v *identityValues) {
+	start := len(m.keyBuf)
+	m.keyBuf = v.appendKeys(m.keyBuf, m.textKeys)
+	m.names = append(m.names, m.keyBuf[start:len(m.keyBuf):len(m.keyBuf)])
+}
+
 // candidates returns the models whose anchor predicates match some
-// service of the address, strongest first, at most maxCandidates.
+// service of the address, or that it names, strongest first, at most
+// maxCandidates. It reads the names of the host's services into m.names
+// on the way: every step after it uses them.
 func (m *Matcher) candidates(obs []registry.Observation) []int32 {
+	m.names, m.keyBuf = m.names[:0], m.keyBuf[:0]
 	clear(m.cand)
 	ix := m.ix
 	add := func(p int32, value string) {
@@ -141,7 +184,9 @@ func (m *Matcher) candidates(obs []registry.Observation) []int32 {
 		}
 	}
 	for i := range obs {
+		var ident identityValues
 		for name, value := range obs[i].Fields {
+			ident.set(name, value)
 			for _, field := range lookupNames(name) {
 				fi := ix.fields[field]
 				if fi == nil {
@@ -162,6 +207,12 @@ func (m *Matcher) candidates(obs []registry.Observation) []int32 {
 				for _, p := range fi.scan {
 					add(p, value)
 				}
+			}
+		}
+		m.addNames(&ident)
+		for _, k := range m.names[i] {
+			for _, p := range ix.named[k] {
+				m.cand[ix.preds[p].model] += ix.preds[p].bits
 			}
 		}
 	}
@@ -194,7 +245,7 @@ func (m *Matcher) evaluate(cands []int32, obs []registry.Observation) []serviceE
 	m.hits, m.contra = m.hits[:0], m.contra[:0]
 	for ci, c := range cands {
 		for i := range obs {
-			evals[ci*len(obs)+i] = m.evaluateOne(c, &obs[i])
+			evals[ci*len(obs)+i] = m.evaluateOne(c, &obs[i], m.names[i])
 		}
 	}
 	return evals
@@ -205,8 +256,9 @@ func (m *Matcher) evaluate(cands []int32, obs []registry.Observation) []serviceE
 // read together, field by field: a field counts once, for the best of the
 // model's predicates on it that the service matches, or, when none does,
 // as one contradiction, the mildest. Ports are not compared: devices are
-// reached through forwarded and remapped ports.
-func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
+// reached through forwarded and remapped ports. names are the service's
+// identity keys.
+func (m *Matcher) evaluateOne(c int32, o *registry.Observation, names []string) serviceEval {
 	ix := m.ix
 	var e serviceEval
 	hits, contra := len(m.hits), len(m.contra)
@@ -217,6 +269,14 @@ func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
 		}
 		for _, p := range s.preds {
 			pe := &ix.preds[p]
+			if pe.kind == kindNamed {
+				if slices.Contains(names, pe.value) && !m.named(hits, pe.value) {
+					_, value, _ := namingValue(o, pe.value)
+					m.hits = m.addHit(hits, predHit{pred: p, value: value})
+					e.defined = true
+				}
+				continue
+			}
 			value, ok := fieldValue(o, pe.field)
 			if !ok {
 				continue
@@ -252,6 +312,18 @@ func (m *Matcher) evaluateOne(c int32, o *registry.Observation) serviceEval {
 		e.score -= ix.penaltyOf(h)
 	}
 	return e
+}
+
+// named reports whether one of the service's hits since start read the
+// name key already: a title predicate that names the number says what
+// the name says.
+func (m *Matcher) named(start int, key string) bool {
+	for _, h := range m.hits[start:] {
+		if slices.Contains(m.ix.preds[h.pred].keys, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // addHit records a match, keeping per field the heaviest one of the
@@ -422,7 +494,7 @@ func (m *Matcher) devices(cands []int32, obs []registry.Observation, evals []ser
 }
 
 // placeRest places the services the evidence left unassigned. One that
-// shows a name (identityKeys) goes with the device that shows the same
+// shows a name (m.names) goes with the device that shows the same
 // name, else with the other unplaced services that show it: a device of
 // its own. One that shows no name goes where closestDevice says, else to
 // a device of the address's remaining services.
@@ -438,7 +510,7 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 			keys = make([][]string, len(out))
 			for i := range obs {
 				if owner[i] >= 0 {
-					keys[owner[i]] = append(keys[owner[i]], identityKeys(&obs[i])...)
+					keys[owner[i]] = append(keys[owner[i]], m.names[i]...)
 				}
 			}
 		}
@@ -458,7 +530,7 @@ func (m *Matcher) placeRest(cands []int32, obs []registry.Observation, evals []s
 				continue
 			}
 			if pass == 0 {
-				ki := identityKeys(&obs[i])
+				ki := m.names[i]
 				if len(ki) == 0 {
 					continue
 				}

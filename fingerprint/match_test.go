@@ -542,3 +542,76 @@ func TestMatchSiblingNamesItself(t *testing.T) {
 		})
 	}
 }
+
+// A device that names a registered model number where the model's
+// profile says nothing (a title on a port the reference device did not
+// show, a telnet prompt) is that model on the registry's word: certified
+// lists publish numbers, devices show them. The word counts once, not
+// beside a profile predicate that names the number already; a sibling of
+// the line named beside it defeats it; the firmware the profile reads on
+// one port is read wherever the device shows it.
+func TestMatchRegisteredNumber(t *testing.T) {
+	valid := []registry.Certification{cert("CCDS", "CCDS-70", "2024-01-01", "", registry.StatusValid,
+		&registry.FirmwareScope{Scheme: "semver", Ranges: []string{">=2.3.0"}})}
+	titleSig := registry.Signature{Protocol: "http", Port: 80, TLS: boolPtr(false), Fields: map[string]registry.Predicate{
+		registry.FieldHTTPTitle: {Regex: `^HINODE HT-7700 - Firmware (?P<version>[0-9.]+)$`}}}
+	doc := &registry.Document{
+		Programs: []registry.Program{{Code: "CCDS", Name: "CCDS"}},
+		Models: []registry.Model{
+			{Ref: "hinode-ht-7700", Vendor: "Hinode", Name: "HT-7700", ModelNumber: "ＨＴ－７７００", DeviceType: "router",
+				Family: "hinode-ht-7700", Certifications: valid, Profile: &registry.Profile{Signatures: []registry.Signature{titleSig}}},
+			{Ref: "kaze-kz-10", Vendor: "Kaze", Name: "KZ-10", ModelNumber: "KZ-10", DeviceType: "camera", Certifications: valid},
+		},
+	}
+	cases := []struct {
+		name     string
+		obs      []registry.Observation
+		wantRefs []string
+		class    registry.Class
+		firmware string
+		named    int // evidence items of the registered number
+	}{
+		{"a prompt names the number", []registry.Observation{svc(23, "telnet", registry.FieldTelnetBanner, "HT-7700 login:")},
+			[]string{"hinode-ht-7700"}, registry.ClassCertified, "", 1},
+		{"a certificate with a serial after the number", []registry.Observation{
+			svc(443, "http", registry.FieldTLSSubjectCN, "ht-7700-3a9f1c.hinode.local")},
+			[]string{"hinode-ht-7700"}, registry.ClassCertified, "", 1},
+		{"a model with no profile", []registry.Observation{svc(80, "http", registry.FieldHTTPTitle, "KZ-10 Live View")},
+			[]string{"kaze-kz-10"}, registry.ClassCertified, "", 1},
+		{"the profile's title names it already", []registry.Observation{
+			svc(80, "http", registry.FieldHTTPTitle, "HINODE HT-7700 - Firmware 2.3.1")},
+			[]string{"hinode-ht-7700"}, registry.ClassCertified, "2.3.1", 0},
+		{"the profile's title over TLS tells the firmware", []registry.Observation{
+			svc(443, "http", registry.FieldHTTPTitle, "HINODE HT-7700 - Firmware 2.2.0")},
+			[]string{"hinode-ht-7700"}, registry.ClassCertifiedOutOfScope, "2.2.0", 1},
+		{"a sibling of the line names itself", []registry.Observation{
+			svc(443, "http", registry.FieldTLSSubjectCN, "ht-7700.hinode.local", registry.FieldHTTPTitle, "Hinode HT-3100N")},
+			[]string{}, registry.ClassUnknown, "", 1},
+		{"a digest nonce is no sibling", []registry.Observation{
+			svc(80, "http", registry.FieldHTTPWWWAuthenticate, `Digest realm="HT-7700", nonce="ab167d07a3823f6775a24fbbee14c317"`)},
+			[]string{"hinode-ht-7700"}, registry.ClassCertified, "", 1},
+		{"a number inside another word is not named", []registry.Observation{svc(80, "http", registry.FieldHTTPTitle, "XHT-7700 Setup")},
+			[]string{}, registry.ClassUnknown, "", 0},
+	}
+	ix := mustIndex(t, doc)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ix.NewMatcher().Host(tc.obs)
+			if len(got) != 1 || !slices.Equal(got[0].ModelRefs, tc.wantRefs) || got[0].Class != tc.class || got[0].FirmwareVersion != tc.firmware {
+				t.Fatalf("verdicts %+v, want %v %s firmware %q", got, tc.wantRefs, tc.class, tc.firmware)
+			}
+			named := 0
+			for _, e := range got[0].Evidence {
+				if strings.HasPrefix(e.Predicate, "names registered model number") {
+					named++
+					if e.Field == namedField || e.Weight != maxModelNumberBits {
+						t.Errorf("evidence %+v: want the field that names it, weighing %v", e, maxModelNumberBits)
+					}
+				}
+			}
+			if named != tc.named {
+				t.Errorf("%d evidence items of the number, want %d: %+v", named, tc.named, got[0].Evidence)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/certprint/certprint/registry"
@@ -28,7 +29,7 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	chosen, conf := chooseCandidates(d.scores, post, order)
 	chosen, twins, conf := m.addTwins(cands, d, evals, obs, post, chosen, conf)
 	chosen = m.dropBelied(evals, len(obs), d.services, chosen)
-	other, named := m.namedOther(cands, evals, chosen, len(obs), d.services)
+	other, named := m.namedOther(cands, obs, evals, chosen, d.services)
 	reason := "conflicting identities: the device also names %q"
 	if !named {
 		chosen, twins, other, named = m.dropForeign(cands, obs, d.services, chosen, twins)
@@ -62,6 +63,9 @@ func (m *Matcher) verdict(cands []int32, obs []registry.Observation, evals []ser
 	version := ""
 	for _, ci := range chosen {
 		cv := m.capturedVersion(evals, ci, len(obs), d.services)
+		if cv == "" {
+			cv = m.shownVersion(cands[ci], obs, d.services)
+		}
 		if version == "" {
 			version = cv
 		}
@@ -127,7 +131,7 @@ func (m *Matcher) addTwins(cands []int32, d *device, evals []serviceEval, obs []
 			if ci >= 0 {
 				e = evals[ci*n+i]
 			} else {
-				e = m.evaluateOne(c, &obs[i])
+				e = m.evaluateOne(c, &obs[i], m.names[i])
 			}
 			if len(e.contra) > 0 {
 				contradicted = true
@@ -287,7 +291,8 @@ func (m *Matcher) listCandidates(cands []int32, scores []float64, order []int) [
 // the best candidate's profile names its own (namesAnother), and the
 // value that does. A device that calls itself two models is neither for
 // sure: a sibling on its base model's firmware, or a look-alike.
-func (m *Matcher) namedOther(cands []int32, evals []serviceEval, chosen []int, n int, services []int) (string, bool) {
+func (m *Matcher) namedOther(cands []int32, obs []registry.Observation, evals []serviceEval, chosen []int, services []int) (string, bool) {
+	n := len(obs)
 	if len(chosen) == 0 {
 		return "", false
 	}
@@ -296,6 +301,11 @@ func (m *Matcher) namedOther(cands []int32, evals []serviceEval, chosen []int, n
 			if m.ix.namesAnother(h) {
 				return h.value, true
 			}
+		}
+	}
+	if m.nameOnly(evals, chosen[0], n, services) {
+		if value, ok := m.namesSibling(cands[chosen[0]], obs, services); ok {
+			return value, true
 		}
 	}
 	// A sibling of the family names its own number where the family's
@@ -316,6 +326,77 @@ func (m *Matcher) namedOther(cands []int32, evals []serviceEval, chosen []int, n
 		}
 	}
 	return "", false
+}
+
+// nameOnly reports whether candidate ci is the device's model on the
+// registry's word alone: no predicate of its profile that would make a
+// verdict by itself matched (distinctiveBits).
+func (m *Matcher) nameOnly(evals []serviceEval, ci, n int, services []int) bool {
+	for _, i := range services {
+		for _, h := range evals[ci*n+i].matched {
+			if pe := &m.ix.preds[h.pred]; !pe.implied && pe.bits >= distinctiveBits {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// namesSibling reports whether the device names, anywhere it writes its
+// name, another number of model c's product line than c's family's
+// ("Hinode HT-3100N" beside a certificate made for "ht-7700"), and the
+// value that does: a sibling built on c's firmware, whose leftovers name
+// c. A number followed by a serial or MAC ("ht-7700-a1b2c3") is the
+// model's own.
+func (m *Matcher) namesSibling(c int32, obs []registry.Observation, services []int) (string, bool) {
+	own := m.ix.models[c].numberKeys
+	if len(own) == 0 {
+		return "", false
+	}
+	series := seriesPrefix(own[0])
+	if len(series) < 2 {
+		return "", false
+	}
+	for _, i := range services {
+		for _, k := range m.names[i] {
+			if seriesPrefix(k) != series || serialLike(k) || m.ix.familyKey(c, k) {
+				continue
+			}
+			if _, value, ok := namingValue(&obs[i], k); ok {
+				return value, true
+			}
+		}
+	}
+	return "", false
+}
+
+// familyKey reports whether key is the identity key of a number of c's
+// family, or one followed by a serial number (hex digits).
+func (ix *Index) familyKey(c int32, key string) bool {
+	for _, f := range ix.families[ix.models[c].family] {
+		for _, k := range ix.models[f].numberKeys {
+			if rest, ok := strings.CutPrefix(key, k); ok && (rest == "" || len(rest) >= 4 && isHex(rest)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// serialLike reports whether an identity key is a nonce, hash, MAC or
+// serial number rather than a name: long, or long enough and hex
+// ("ac167d07a3823f67" of a digest challenge starts like "AC-822").
+func serialLike(key string) bool {
+	return len(key) > 16 || len(key) >= 10 && isHex(key)
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // namesFamily reports whether a value names the number of a model of
@@ -357,6 +438,33 @@ func (m *Matcher) capturedVersion(evals []serviceEval, ci, n int, services []int
 	return version
 }
 
+// shownVersion is the firmware version a version-capturing predicate of
+// model c reads from any service of the device, whatever transport, TLS
+// or port its signature was captured on, or "": once the device is the
+// model, the page its profile describes on port 88 tells the firmware
+// when the device serves it over TLS on 443 too. The heaviest such
+// predicate wins.
+func (m *Matcher) shownVersion(c int32, obs []registry.Observation, services []int) string {
+	version, bits := "", -1.0
+	for _, s := range m.ix.models[c].sigs {
+		for _, p := range s.preds {
+			pe := &m.ix.preds[p]
+			if pe.capture == 0 || pe.bits <= bits {
+				continue
+			}
+			for _, i := range services {
+				if value, ok := fieldValue(&obs[i], pe.field); ok {
+					if hit, v := pe.matches(value); hit && v != "" {
+						version, bits = v, pe.bits
+						break
+					}
+				}
+			}
+		}
+	}
+	return version
+}
+
 // evidence lists, for each chosen candidate, the predicates its
 // services matched (positive weight) and contradicted (negative), each
 // once, strongest first.
@@ -392,8 +500,12 @@ func (m *Matcher) evidence(cands []int32, obs []registry.Observation, evals []se
 
 func (m *Matcher) evidenceItem(ref string, o *registry.Observation, p int32, value string, weight float64) registry.Evidence {
 	pe := &m.ix.preds[p]
+	field := pe.field
+	if pe.kind == kindNamed {
+		field, _, _ = namingValue(o, pe.value)
+	}
 	return registry.Evidence{
-		ModelRef: ref, Port: portOf(o), Field: pe.field, Predicate: pe.text,
+		ModelRef: ref, Port: portOf(o), Field: field, Predicate: pe.text,
 		Observed: value, Weight: round3(weight),
 	}
 }

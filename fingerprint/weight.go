@@ -274,9 +274,8 @@ func compoundTokens(dst []string, s string) []string {
 		for j+1 < len(spans) && spans[j+1].start == spans[j].end+1 && s[spans[j].end] == '-' {
 			j++
 		}
-		first := strings.ToLower(s[spans[i].start:spans[i].end])
-		if joined := s[spans[i].start:spans[j].end]; j > i && mixed(joined) && hasLetter(first) &&
-			!genericWords[first] && !technicalTokens[first] {
+		first := s[spans[i].start:spans[i].end]
+		if joined := s[spans[i].start:spans[j].end]; j > i && mixed(joined) && hasLetter(first) && !commonWord(first) {
 			dst = append(dst, joined)
 			i = j
 			continue
@@ -284,6 +283,31 @@ func compoundTokens(dst []string, s string) []string {
 		dst = append(dst, s[spans[i].start:spans[i].end])
 	}
 	return dst
+}
+
+// commonWord reports whether a word, in any case, is a generic word or a
+// technical token: the lookup allocates nothing for a short ASCII word.
+func commonWord(w string) bool {
+	var buf [32]byte
+	lower := appendLower(buf[:0], w)
+	return genericWords[string(lower)] || technicalTokens[string(lower)]
+}
+
+// appendLower appends s lower-cased to b: byte by byte for ASCII, by
+// strings.ToLower otherwise.
+func appendLower(b []byte, s string) []byte {
+	start := len(b)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return append(b[:start], strings.ToLower(s)...)
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 func hasLetter(t string) bool {

@@ -103,8 +103,21 @@ func TestPromoteFromReviews(t *testing.T) {
 	for _, ip := range ips[:2] {
 		mustRun(t, "--db", db, "verdicts", "review", "--scan", "1", "--ip", ip, "--confirm", "--note", "title and SSH banner agree")
 	}
+	// The profile is lost, and the list is found to give the number of a
+	// regional variant, which the devices do not show: a device that
+	// shows its registered number is the model's on the registry's word,
+	// and every device of a synthetic world does.
 	withStore(t, db, func(s *sqlstore.Store) {
-		if _, err := s.SetProfile(registry.WithActor(context.Background(), registry.Actor{Name: "test"}), ref, nil); err != nil {
+		ctx := registry.WithActor(context.Background(), registry.Actor{Name: "test"})
+		m, err := s.GetModel(ctx, ref, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.ModelNumber += "J"
+		if _, err := s.UpdateModel(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetProfile(ctx, ref, nil); err != nil {
 			t.Fatal(err)
 		}
 	})
