@@ -458,14 +458,7 @@ func (m *Matcher) devices(cands []int32, obs []registry.Observation, evals []ser
 	families := map[string]int{}
 	for i := range obs {
 		owner[i] = -1
-		bestScore, bestFamily := float64(assignBits), ""
-		for ci, c := range cands {
-			if e := &evals[ci*n+i]; e.defined && e.score >= bestScore {
-				if e.score > bestScore || bestFamily == "" {
-					bestScore, bestFamily = e.score, m.ix.models[c].family
-				}
-			}
-		}
+		bestFamily := m.foundingFamily(cands, evals, n, i)
 		if bestFamily == "" {
 			continue
 		}
@@ -491,6 +484,31 @@ func (m *Matcher) devices(cands []int32, obs []registry.Observation, evals []ser
 	}
 	slices.SortFunc(out, func(a, b device) int { return cmp.Compare(a.services[0], b.services[0]) })
 	return out
+}
+
+// foundingFamily is the family whose device service i makes, or "": the
+// family its evidence for is distinctive (assignBits), unless another
+// family's is as strong, within ambiguityBits. A bftpd greeting that five
+// families' profiles hold says the service is an FTP server of some
+// embedded firmware, not whose: it goes with the device placeRest finds.
+func (m *Matcher) foundingFamily(cands []int32, evals []serviceEval, n, i int) string {
+	bestScore, bestFamily := float64(assignBits), ""
+	for ci, c := range cands {
+		if e := &evals[ci*n+i]; e.defined && e.score >= bestScore {
+			if e.score > bestScore || bestFamily == "" {
+				bestScore, bestFamily = e.score, m.ix.models[c].family
+			}
+		}
+	}
+	if bestFamily == "" {
+		return ""
+	}
+	for ci, c := range cands {
+		if e := &evals[ci*n+i]; e.defined && e.score > bestScore-ambiguityBits && m.ix.models[c].family != bestFamily {
+			return ""
+		}
+	}
+	return bestFamily
 }
 
 // placeRest places the services the evidence left unassigned. One that

@@ -615,3 +615,32 @@ func TestMatchRegisteredNumber(t *testing.T) {
 		})
 	}
 }
+
+// A service whose evidence is as strong for several families (a greeting
+// that their profiles all hold) founds no device of its own: on an
+// address that shows one device, it is that device's.
+func TestMatchSharedGreetingFoundsNothing(t *testing.T) {
+	valid := []registry.Certification{cert("CCDS", "CCDS-80", "2024-01-01", "", registry.StatusValid, nil)}
+	model := func(ref, title string) registry.Model {
+		return registry.Model{Ref: ref, Vendor: ref, Name: ref, DeviceType: "nas", Certifications: valid,
+			Profile: &registry.Profile{Signatures: []registry.Signature{
+				{Protocol: "ftp", Fields: map[string]registry.Predicate{registry.FieldFTPBanner: {Regex: `^220 bftpd 2\.2\.1 at [0-9A-Fa-f.:]+ ready\.$`}}},
+				{Protocol: "http", Fields: map[string]registry.Predicate{registry.FieldHTTPTitle: {Exact: title}}},
+			}}}
+	}
+	doc := &registry.Document{Programs: []registry.Program{{Code: "CCDS", Name: "CCDS"}},
+		Models: []registry.Model{model("ginga-gs-110", "GINGA GS-110"), model("solvane-sv431", "Solvane SV-431")}}
+	ix := mustIndex(t, doc)
+	ftp := svc(21, "ftp", registry.FieldFTPBanner, "220 bftpd 2.2.1 at 10.170.50.223 ready.")
+	for _, e := range ix.NewMatcher().Explain([]registry.Observation{ftp}).Candidates {
+		if len(e.Services) != 1 || e.Services[0].Score < assignBits {
+			t.Fatalf("the greeting weighs %+v for %s; the case needs at least %v bits", e.Services, e.ModelRef, assignBits)
+		}
+	}
+	obs := sortedServices([]registry.Observation{ftp,
+		svc(80, "http", registry.FieldHTTPServer, "lighttpd/1.4.35", registry.FieldHTTPTitle, "Sorane SR-6700 - Firmware 3.4.0")})
+	got := ix.NewMatcher().Host(obs)
+	if ports := devicePorts(got); !slices.EqualFunc(ports, [][]string{{"tcp/21", "tcp/80"}}, slices.Equal) || got[0].Class != registry.ClassUnknown {
+		t.Errorf("devices %v (%+v), want one unknown device", ports, got)
+	}
+}
