@@ -338,16 +338,17 @@ func registeredNumbers(text string, numbers map[string]bool) (string, int) {
 // anchor files predicate i under its field for lookup.
 func (ix *Index) anchor(i int32) {
 	p := &ix.preds[i]
+	ix.stats.Anchors++
+	if p.kind == kindNamed { // any field: looked up by the names a service shows
+		ix.named[p.value] = append(ix.named[p.value], i)
+		return
+	}
 	fi := ix.fields[p.field]
-	if fi == nil && p.kind != kindNamed {
+	if fi == nil {
 		fi = &fieldIndex{exact: map[string][]int32{}, token: map[string][]int32{}}
 		ix.fields[p.field] = fi
 	}
-	ix.stats.Anchors++
 	switch p.kind {
-	case kindNamed:
-		ix.named[p.value] = append(ix.named[p.value], i)
-		return
 	case kindExact:
 		fi.exact[p.value] = append(fi.exact[p.value], i)
 		return
