@@ -51,8 +51,9 @@ func (f Format) FileName() string {
 //     WWW-Authenticate header or an RTSP server.
 //   - ZGrab2 (http with --max-redirects, ssh, telnet, ftp modules; banner
 //     for RTSP and SMTP): every header and the page title of the page a
-//     redirect on the device leads to; a port that sends nothing leaves no
-//     record.
+//     redirect on the device leads to, an RTSP reply whose Server header
+//     the importer reads as the RTSP server; a port that sends nothing
+//     leaves no record.
 //   - masscan --banners: every open TCP port; on HTTP ports the head,
 //     Server and title, on TLS ports only the certificate, the first
 //     bytes of SSH, FTP, telnet and SMTP; nothing of RTSP or UDP.
