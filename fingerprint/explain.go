@@ -80,7 +80,7 @@ func (m *Matcher) Explain(obs []registry.Observation) *Explanation {
 				ee.Matched = append(ee.Matched, m.evidenceItem(me.model.Ref, &obs[i], h.pred, h.value, m.ix.preds[h.pred].bits))
 			}
 			for _, h := range e.contra {
-				ee.Contradicted = append(ee.Contradicted, m.evidenceItem(me.model.Ref, &obs[i], h.pred, h.value, -m.ix.penaltyOf(h)))
+				ee.Contradicted = append(ee.Contradicted, m.evidenceItem(me.model.Ref, &obs[i], h.pred, h.value, -m.penaltyOf(h)))
 			}
 			ec.Services = append(ec.Services, ee)
 		}

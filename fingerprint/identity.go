@@ -57,7 +57,7 @@ func (v *identityValues) set(field, value string) {
 func (v *identityValues) appendKeys(keys []string, textKeysOf func(string) []string) []string {
 	start := len(keys)
 	for i, field := range identityFields {
-		if !v.has[i] || field == registry.FieldBanner && isResponseHead(v.value[i]) {
+		if !v.has[i] || !namesDevice(field, v.value[i]) {
 			continue
 		}
 		for _, k := range textKeysOf(v.value[i]) {
@@ -81,27 +81,11 @@ var identityRank = func() map[string]int {
 	return m
 }()
 
-// identityValue returns the value of an identity field of o, if it may
-// name the device. An RTSP or HTTP response in a raw banner names its
-// server software ("LIVE555 Streaming Media"), not the device.
-func identityValue(o *registry.Observation, field string) (string, bool) {
-	value, ok := o.Fields[field]
-	if !ok || field == registry.FieldBanner && isResponseHead(value) {
-		return "", false
-	}
-	return value, true
-}
-
-// namingValue returns the first identity field of o, and its value, that
-// names key.
-func namingValue(o *registry.Observation, key string) (field, value string, ok bool) {
-	var stack [maxIdentityKeys]string
-	for _, field := range identityFields {
-		if value, ok := identityValue(o, field); ok && slices.Contains(textKeys(stack[:0], value), key) {
-			return field, value, true
-		}
-	}
-	return "", "", false
+// namesDevice reports whether the value of an identity field may name
+// the device. An RTSP or HTTP response in a raw banner names its server
+// software ("LIVE555 Streaming Media"), not the device.
+func namesDevice(field, value string) bool {
+	return field != registry.FieldBanner || !isResponseHead(value)
 }
 
 // textKeys appends to keys the model-number-like names in one text. It

@@ -80,7 +80,7 @@ type Matcher struct {
 	// them, evaluateOne checks them, placeRest groups services by them.
 	names     [][]string
 	keyBuf    []string
-	nameCache map[string][]string // Matcher.textKeys
+	nameCache map[string][]string // Matcher.namesIn
 	// orgs caches the registered vendor each certificate organisation
 	// seen names ("" for none): normalising a name is costly, and a scan
 	// shows few organisations.
@@ -144,9 +144,10 @@ const (
 	maxCachedText  = 256
 )
 
-// textKeys returns the names in one text (textKeys), from the cache when
-// the text was seen before. The slice returned must not be changed.
-func (m *Matcher) textKeys(text string) []string {
+// namesIn returns the names in one text (textKeys), from the cache when
+// the text was seen before. The slice returned must not be changed. Every
+// step of matching reads a device's names through it.
+func (m *Matcher) namesIn(text string) []string {
 	if keys, ok := m.nameCache[text]; ok {
 		return keys
 	}
@@ -165,7 +166,7 @@ func (m *Matcher) textKeys(text string) []string {
 // earlier service's slice holds.
 func (m *Matcher) addNames(v *identityValues) {
 	start := len(m.keyBuf)
-	m.keyBuf = v.appendKeys(m.keyBuf, m.textKeys)
+	m.keyBuf = v.appendKeys(m.keyBuf, m.namesIn)
 	m.names = append(m.names, m.keyBuf[start:len(m.keyBuf):len(m.keyBuf)])
 }
 
@@ -271,7 +272,7 @@ func (m *Matcher) evaluateOne(c int32, o *registry.Observation, names []string) 
 			pe := &ix.preds[p]
 			if pe.kind == kindNamed {
 				if slices.Contains(names, pe.value) && !m.named(hits, pe.value) {
-					_, value, _ := namingValue(o, pe.value)
+					_, value, _ := m.namingValue(o, pe.value)
 					m.hits = m.addHit(hits, predHit{pred: p, value: value})
 					e.defined = true
 				}
@@ -309,7 +310,7 @@ func (m *Matcher) evaluateOne(c int32, o *registry.Observation, names []string) 
 	}
 	e.score = ix.matchedBits(m.seen)
 	for _, h := range e.contra {
-		e.score -= ix.penaltyOf(h)
+		e.score -= m.penaltyOf(h)
 	}
 	return e
 }
@@ -346,7 +347,7 @@ func (m *Matcher) addContra(start int, h predHit) []predHit {
 	field := m.ix.preds[h.pred].field
 	for i := start; i < len(m.contra); i++ {
 		if m.ix.preds[m.contra[i].pred].field == field {
-			if m.ix.penaltyOf(h) < m.ix.penaltyOf(m.contra[i]) {
+			if m.penaltyOf(h) < m.penaltyOf(m.contra[i]) {
 				m.contra[i] = h
 			}
 			return m.contra
@@ -384,23 +385,33 @@ func (ix *Index) familyNumber(c int32, number string) bool {
 // another model, and that costs all the predicate would have proved: a
 // sibling built on the same firmware keeps its base model's certificate
 // but not its name.
-func (ix *Index) penaltyOf(h predHit) float64 {
-	if ix.namesAnother(h) {
-		return ix.preds[h.pred].bits
+func (m *Matcher) penaltyOf(h predHit) float64 {
+	if m.namesAnother(h) {
+		return m.ix.preds[h.pred].bits
 	}
-	return penalty(ix.preds[h.pred].bits)
+	return penalty(m.ix.preds[h.pred].bits)
 }
 
 // namesAnother reports whether a contradicted predicate names a model
 // number and the device's value names another.
-func (ix *Index) namesAnother(h predHit) bool {
-	pe := &ix.preds[h.pred]
+func (m *Matcher) namesAnother(h predHit) bool {
+	pe := &m.ix.preds[h.pred]
 	if len(pe.keys) == 0 {
 		return false
 	}
-	var stack [maxIdentityKeys]string
-	got := textKeys(stack[:0], h.value)
+	got := m.namesIn(h.value)
 	return len(got) > 0 && !sharesKey(got, pe.keys)
+}
+
+// namingValue returns the first identity field of o, and its value, that
+// names key.
+func (m *Matcher) namingValue(o *registry.Observation, key string) (field, value string, ok bool) {
+	for _, field := range identityFields {
+		if value, ok := o.Fields[field]; ok && namesDevice(field, value) && slices.Contains(m.namesIn(value), key) {
+			return field, value, true
+		}
+	}
+	return "", "", false
 }
 
 // bannerFields are the protocol-specific names of a service's greeting,
@@ -880,7 +891,7 @@ func (m *Matcher) deviceScores(cands []int32, services []int, evals []serviceEva
 			for _, h := range evals[ci*n+i].contra {
 				if !slices.Contains(seen, h.pred) {
 					seen = append(seen, h.pred)
-					s -= m.ix.penaltyOf(h)
+					s -= m.penaltyOf(h)
 				}
 			}
 		}

@@ -298,7 +298,7 @@ func (m *Matcher) namedOther(cands []int32, obs []registry.Observation, evals []
 	}
 	for _, i := range services {
 		for _, h := range evals[chosen[0]*n+i].contra {
-			if m.ix.namesAnother(h) {
+			if m.namesAnother(h) {
 				return h.value, true
 			}
 		}
@@ -319,7 +319,7 @@ func (m *Matcher) namedOther(cands []int32, obs []registry.Observation, evals []
 		}
 		for _, i := range services {
 			for _, h := range evals[ci*n+i].contra {
-				if m.ix.namesAnother(h) && !m.ix.namesFamily(c, h.value) {
+				if m.namesAnother(h) && !m.namesFamily(c, h.value) {
 					return h.value, true
 				}
 			}
@@ -362,7 +362,7 @@ func (m *Matcher) namesSibling(c int32, obs []registry.Observation, services []i
 			if seriesPrefix(k) != series || serialLike(k) || m.ix.familyKey(c, k) {
 				continue
 			}
-			if _, value, ok := namingValue(&obs[i], k); ok {
+			if _, value, ok := m.namingValue(&obs[i], k); ok {
 				return value, true
 			}
 		}
@@ -401,11 +401,10 @@ func isHex(s string) bool {
 
 // namesFamily reports whether a value names the number of a model of
 // c's family.
-func (ix *Index) namesFamily(c int32, value string) bool {
-	var stack [maxIdentityKeys]string
-	got := textKeys(stack[:0], value)
-	for _, f := range ix.families[ix.models[c].family] {
-		if sharesKey(got, ix.models[f].numberKeys) {
+func (m *Matcher) namesFamily(c int32, value string) bool {
+	got := m.namesIn(value)
+	for _, f := range m.ix.families[m.ix.models[c].family] {
+		if sharesKey(got, m.ix.models[f].numberKeys) {
 			return true
 		}
 	}
@@ -488,7 +487,7 @@ func (m *Matcher) evidence(cands []int32, obs []registry.Observation, evals []se
 			for _, h := range evals[ci*n+i].contra {
 				if !seen[h.pred] {
 					seen[h.pred] = true
-					list = append(list, m.evidenceItem(ref, &obs[i], h.pred, h.value, -m.ix.penaltyOf(h)))
+					list = append(list, m.evidenceItem(ref, &obs[i], h.pred, h.value, -m.penaltyOf(h)))
 				}
 			}
 		}
@@ -502,7 +501,7 @@ func (m *Matcher) evidenceItem(ref string, o *registry.Observation, p int32, val
 	pe := &m.ix.preds[p]
 	field := pe.field
 	if pe.kind == kindNamed {
-		field, _, _ = namingValue(o, pe.value)
+		field, _, _ = m.namingValue(o, pe.value)
 	}
 	return registry.Evidence{
 		ModelRef: ref, Port: portOf(o), Field: field, Predicate: pe.text,
