@@ -185,8 +185,8 @@ func (ix *Index) addModel(m *registry.Model) error {
 	// The registry's own predicates come after the profile's: a name
 	// counts only where no predicate of the profile read it already
 	// (evaluateOne).
-	for _, implied := range []func(*registry.Model) (predEntry, bool){modelNumberPredicate, namePredicate} {
-		if pe, ok := implied(m); ok {
+	for _, implied := range []func(*modelEntry) (predEntry, bool){modelNumberPredicate, namePredicate} {
+		if pe, ok := implied(&me); ok {
 			pe.model, pe.sig = model, int32(len(me.sigs))
 			me.sigs = append(me.sigs, sigEntry{preds: []int32{int32(len(ix.preds))}})
 			ix.preds = append(ix.preds, pe)
@@ -203,7 +203,8 @@ func (ix *Index) addModel(m *registry.Model) error {
 // number of another model of the family does not count against the model
 // (a white-label device announces its OEM's); any other number does. It
 // is left out when the profile already says what the description holds.
-func modelNumberPredicate(m *registry.Model) (predEntry, bool) {
+func modelNumberPredicate(me *modelEntry) (predEntry, bool) {
+	m := me.model
 	number := strings.TrimSpace(norm.NFKC.String(m.ModelNumber))
 	if number == "" {
 		return predEntry{}, false
@@ -226,14 +227,15 @@ func modelNumberPredicate(m *registry.Model) (predEntry, bool) {
 // Certification lists publish numbers, and devices show them: this is
 // the link between the two that needs no capture of the device. It never
 // counts against a model: most services name nothing. A number that is no
-// single model-number word ("Cam 740") implies nothing.
-func namePredicate(m *registry.Model) (predEntry, bool) {
-	number := strings.TrimSpace(norm.NFKC.String(m.ModelNumber))
+// single model-number word ("Cam 740") implies nothing. The key is the
+// number's first identity key, as the model's numberKeys hold it.
+func namePredicate(me *modelEntry) (predEntry, bool) {
+	number := strings.TrimSpace(norm.NFKC.String(me.model.ModelNumber))
 	var stack [2]string
-	if words := compoundTokens(stack[:0], number); len(words) != 1 || words[0] != number || !modelNumber(number) {
+	if words := compoundTokens(stack[:0], number); len(words) != 1 || words[0] != number || len(me.numberKeys) == 0 {
 		return predEntry{}, false
 	}
-	key := strings.ReplaceAll(strings.ToLower(number), "-", "")
+	key := me.numberKeys[0]
 	return predEntry{field: namedField, kind: kindNamed, value: key, keys: []string{key},
 		text: "names registered model number " + number, implied: true}, true
 }
